@@ -1,0 +1,49 @@
+// The `genreview` command line. Each command lives in its own module under src/cli/commands/ and registers
+// itself on the program; this file wires them up and turns errors into messages and exit statuses:
+// 0 success, 1 a completed job whose answer is negative (e.g. no checkpoint selected), 2 bad input.
+import { Command, CommanderError } from "commander";
+import { GenreviewError } from "../util/errors.ts";
+import { VERSION } from "../version.ts";
+import { type Io, processIo } from "./io.ts";
+
+/** A command module: adds its command to `program`; its action sets `state.exitCode` when not 0. */
+export type CommandModule = (program: Command, io: Io, state: { exitCode: number }) => void;
+
+const modules: CommandModule[] = [];
+
+export function buildProgram(io: Io, state: { exitCode: number }): Command {
+  const program = new Command("genreview")
+    .description(
+      "Train, sample, measure and review checkpoints of small generative models (VAE, GAN, diffusion), and\n" +
+        "select one with a declared rule and an evidence package.",
+    )
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, "")),
+      writeErr: (s) => io.err(s.replace(/\n$/, "")),
+    })
+    .exitOverride();
+  for (const register of modules) register(program, io, state);
+  return program;
+}
+
+/** Run the CLI on `argv` (as process.argv) and return the exit status. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const state = { exitCode: 0 };
+  const program = buildProgram(io, state);
+  try {
+    await program.parseAsync(argv);
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit with 0; usage errors with 2 (commander has already printed the message).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof GenreviewError) {
+      io.err(`genreview: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
