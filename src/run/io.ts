@@ -10,6 +10,8 @@ import { parseEpochDirName, runPaths } from "./layout.ts";
 import {
   type CheckpointMeta,
   CheckpointMetaSchema,
+  type Evaluation,
+  EvaluationSchema,
   emptyNotes,
   type MetricRecord,
   MetricRecordSchema,
@@ -142,4 +144,15 @@ export function writeNotes(run: string, notes: ReviewNotes): void {
     runPaths(run).notes,
     ReviewNotesSchema.parse({ ...notes, updatedAt: new Date().toISOString() }),
   );
+}
+
+/** review/evaluation.json, or undefined when the run has not been evaluated yet. */
+export function readEvaluation(run: string): Evaluation | undefined {
+  const path = runPaths(run).evaluation;
+  if (!existsSync(path)) return undefined;
+  return readJsonFile(path, EvaluationSchema, "evaluation");
+}
+
+export function writeEvaluation(run: string, evaluation: Evaluation): void {
+  writeJsonAtomic(runPaths(run).evaluation, EvaluationSchema.parse(evaluation));
 }
