@@ -14,6 +14,15 @@ export interface ImageBatch {
 export interface ImageSet {
   images: ImageBatch;
   labels: Int32Array | null;
+  /** Per-image generation parameters of built-in data (position, size, rotation, ...); absent for files. */
+  attributes?: ImageAttributes | undefined;
+}
+
+/** Named per-image parameters: values[i*names.length + j] is parameter names[j] of image i. */
+export interface ImageAttributes {
+  names: string[];
+  /** Length N * names.length. */
+  values: Float32Array;
 }
 
 /** A loaded dataset: fixed train/test split, identity and documentation. */
