@@ -4,6 +4,8 @@
 import { ConfigError } from "../util/errors.ts";
 import type { Generator } from "./builtin.ts";
 import { generateBuiltin } from "./builtin.ts";
+import { glyphsGenerator } from "./glyphs.ts";
+import { patternsGenerator } from "./patterns.ts";
 import { shapesGenerator } from "./shapes.ts";
 import type { BuiltinKind, DatasetSpec } from "./spec.ts";
 import { isBuiltin, parseDatasetSpec } from "./spec.ts";
@@ -19,6 +21,8 @@ export interface LoadOptions {
 
 const GENERATORS: Partial<Record<BuiltinKind, Generator>> = {
   shapes: shapesGenerator,
+  glyphs: glyphsGenerator,
+  patterns: patternsGenerator,
 };
 
 /**
