@@ -4,12 +4,14 @@
 import { Command, CommanderError } from "commander";
 import { GenreviewError } from "../util/errors.ts";
 import { VERSION } from "../version.ts";
+import { register as demo } from "./commands/demo.ts";
+import { register as review } from "./commands/review.ts";
 import { type Io, processIo } from "./io.ts";
 
 /** A command module: adds its command to `program`; its action sets `state.exitCode` when not 0. */
 export type CommandModule = (program: Command, io: Io, state: { exitCode: number }) => void;
 
-const modules: CommandModule[] = [];
+const modules: CommandModule[] = [review, demo];
 
 export function buildProgram(io: Io, state: { exitCode: number }): Command {
   const program = new Command("genreview")
