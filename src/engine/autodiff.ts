@@ -1,0 +1,320 @@
+// Reverse-mode differentiation on the recorded graph: the gradient of a scalar loss is itself recorded as
+// more primitive ops (standard ONNX), so the backward pass is compiled and run like the forward one.
+// Legend: y the op's output, gy = dLoss/dy, gx = dLoss/dx; "unbroadcast" sums a gradient back to the
+// shape of an operand that was broadcast. Convolution gradients follow Dumoulin & Visin (2016),
+// "A guide to convolution arithmetic": the input gradient of a convolution is a transposed convolution
+// with the same kernel, and the kernel gradient is a convolution of the input with the output gradient.
+import { type Graph, intAttr, intsAttr, type Node, type Shape, type Tensor } from "./graph.ts";
+
+/**
+ * Gradients of `loss` (a single value) with respect to each tensor of `wrt`, recorded in the loss's graph.
+ * A tensor the loss does not depend on gets a zero gradient.
+ */
+export function grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
+  const g = loss.graph;
+  if (loss.size !== 1)
+    g.fail("grad", `the loss must hold a single value, got shape [${loss.shape.join(",")}]`);
+  if (loss.dtype === "bool") g.fail("grad", "the loss must be a float tensor");
+  for (const t of wrt) if (t.graph !== g) g.fail("grad", `${t.describe()} belongs to another graph`);
+  const tensors = g.allTensors();
+
+  // forward sweep: which tensors depend on any tensor of `wrt` (only those need gradients).
+  const wrtIds = new Set(wrt.map((t) => t.id));
+  const depends = new Uint8Array(loss.id + 1);
+  for (let id = 0; id <= loss.id; id++) {
+    const t = tensors[id]!;
+    if (wrtIds.has(id)) depends[id] = 1;
+    else if (t.source.kind === "op" && t.dtype !== "bool")
+      depends[id] = t.source.node.inputs.some((x) => x.id <= loss.id && depends[x.id] === 1) ? 1 : 0;
+  }
+
+  // backward sweep in reverse creation order, accumulating the contributions of each consumer.
+  const pending = new Map<number, Tensor[]>();
+  const done = new Map<number, Tensor>();
+  pending.set(loss.id, [
+    g.broadcastTo(g.scalar(1, loss.dtype === "float64" ? "float64" : "float32"), loss.shape),
+  ]);
+  g.scope("grad", () => {
+    for (let id = loss.id; id >= 0; id--) {
+      const parts = pending.get(id);
+      if (!parts || depends[id] !== 1) continue;
+      pending.delete(id);
+      const gy = g.addN(parts);
+      done.set(id, gy);
+      const t = tensors[id]!;
+      if (t.source.kind !== "op") continue;
+      const node = t.source.node;
+      const needs = node.inputs.map((x) => x.id <= loss.id && depends[x.id] === 1);
+      if (!needs.some(Boolean)) continue;
+      const grads = backward(g, node, t, gy, needs);
+      node.inputs.forEach((x, i) => {
+        const gx = grads[i];
+        if (!needs[i] || gx === null || gx === undefined) return;
+        const list = pending.get(x.id);
+        if (list) list.push(gx);
+        else pending.set(x.id, [gx]);
+      });
+    }
+  });
+
+  return wrt.map(
+    (t) =>
+      done.get(t.id) ?? g.broadcastTo(g.scalar(0, t.dtype === "float64" ? "float64" : "float32"), t.shape),
+  );
+}
+
+/** Sum `gy` over the axes along which an operand of shape `shape` was broadcast, and give it that shape. */
+export function unbroadcast(g: Graph, gy: Tensor, shape: Shape): Tensor {
+  if (gy.rank === shape.length && gy.shape.every((d, i) => d === shape[i])) return gy;
+  const lead = gy.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < gy.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && gy.shape[i] !== 1)) axes.push(i);
+  }
+  const summed = g.sum(gy, axes, true);
+  return summed.rank === shape.length && summed.shape.every((d, i) => d === shape[i])
+    ? summed
+    : g.reshape(summed, shape);
+}
+
+/** The gradient rule of one op: a gradient per input (null where none flows). */
+function backward(g: Graph, node: Node, y: Tensor, gy: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+  const [a, b] = node.inputs as [Tensor, Tensor];
+  switch (node.op) {
+    case "Add":
+      return [unbroadcast(g, gy, a.shape), unbroadcast(g, gy, b.shape)];
+    case "Sub":
+      return [unbroadcast(g, gy, a.shape), needs[1] ? unbroadcast(g, g.neg(gy), b.shape) : null];
+    case "Mul":
+      return [
+        needs[0] ? unbroadcast(g, g.mul(gy, b), a.shape) : null,
+        needs[1] ? unbroadcast(g, g.mul(gy, a), b.shape) : null,
+      ];
+    case "Div":
+      // d(a/b)/db = -a/b^2 = -y/b
+      return [
+        needs[0] ? unbroadcast(g, g.div(gy, b), a.shape) : null,
+        needs[1] ? unbroadcast(g, g.neg(g.div(g.mul(gy, y), b)), b.shape) : null,
+      ];
+    case "Pow": {
+      // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log a
+      const exponentMinusOne =
+        b.source.kind === "const" && b.size === 1
+          ? g.scalar(b.source.values[0]! - 1, y.dtype === "float64" ? "float64" : "float32")
+          : g.sub(b, 1);
+      return [
+        needs[0] ? unbroadcast(g, g.mul(gy, g.mul(b, g.pow(a, exponentMinusOne))), a.shape) : null,
+        needs[1] ? unbroadcast(g, g.mul(gy, g.mul(y, g.log(a))), b.shape) : null,
+      ];
+    }
+    case "Min":
+    case "Max": {
+      // the gradient goes to the operand that was chosen (ties go to b).
+      const aChosen = node.op === "Max" ? g.greater(a, b) : g.greater(b, a);
+      return [
+        needs[0] ? unbroadcast(g, g.where(aChosen, gy, 0), a.shape) : null,
+        needs[1] ? unbroadcast(g, g.where(aChosen, 0, gy), b.shape) : null,
+      ];
+    }
+    case "Neg":
+      return [g.neg(gy)];
+    case "Exp":
+      return [g.mul(gy, y)];
+    case "Log":
+      return [g.div(gy, a)];
+    case "Sqrt":
+      return [g.div(g.mul(gy, 0.5), y)];
+    case "Abs":
+      return [g.mul(gy, g.sign(a))];
+    case "Sign":
+    case "Greater":
+      return [null, null];
+    case "Relu":
+      // y >= 0, so sign(y) is the 0/1 mask of the active units.
+      return [g.mul(gy, g.sign(y))];
+    case "LeakyRelu": {
+      const alpha = node.attrs["alpha"];
+      return [g.where(g.greater(a, 0), gy, g.mul(gy, typeof alpha === "number" ? alpha : 0.01))];
+    }
+    case "Sigmoid":
+      return [g.mul(gy, g.mul(y, g.sub(1, y)))];
+    case "Tanh":
+      return [g.mul(gy, g.sub(1, g.mul(y, y)))];
+    case "Softplus":
+      return [g.mul(gy, g.sigmoid(a))];
+    case "Identity":
+      return [gy];
+    case "Sum":
+      return node.inputs.map((x) => unbroadcast(g, gy, x.shape));
+    case "Where": {
+      const [cond, ta, tb] = node.inputs as [Tensor, Tensor, Tensor];
+      return [
+        null,
+        needs[1] ? unbroadcast(g, g.where(cond, gy, 0), ta.shape) : null,
+        needs[2] ? unbroadcast(g, g.where(cond, 0, gy), tb.shape) : null,
+      ];
+    }
+    case "MatMul":
+      return matmulGrad(g, a, b, gy, needs);
+    case "Gemm":
+      return gemmGrad(g, node, gy, needs);
+    case "Conv":
+      return convGrad(g, node, gy, needs);
+    case "ConvTranspose":
+      return convTransposeGrad(g, node, gy, needs);
+    case "Reshape":
+      return [g.reshape(gy, a.shape)];
+    case "Transpose": {
+      const perm = intsAttr(node, "perm");
+      const inverse = perm.map((_, i) => perm.indexOf(i));
+      return [g.transpose(gy, inverse)];
+    }
+    case "Concat": {
+      const axis = intAttr(node, "axis");
+      let offset = 0;
+      return node.inputs.map((x) => {
+        const part = g.slice(gy, axis, offset, offset + x.shape[axis]!);
+        offset += x.shape[axis]!;
+        return part;
+      });
+    }
+    case "Slice": {
+      const axis = intAttr(node, "axis");
+      const pads = new Array<number>(2 * a.rank).fill(0);
+      pads[axis] = intAttr(node, "start");
+      pads[axis + a.rank] = a.shape[axis]! - intAttr(node, "end");
+      return [g.pad(gy, pads)];
+    }
+    case "Pad": {
+      const pads = intsAttr(node, "pads");
+      let gx = gy;
+      for (let axis = 0; axis < a.rank; axis++) {
+        const begin = pads[axis]!;
+        if (begin !== 0 || pads[axis + a.rank] !== 0) gx = g.slice(gx, axis, begin, begin + a.shape[axis]!);
+      }
+      return [gx];
+    }
+    case "Expand":
+      return [unbroadcast(g, gy, a.shape)];
+    case "ReduceSum":
+    case "ReduceMean": {
+      const axes = intsAttr(node, "axes");
+      const kept = a.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const spread = g.broadcastTo(g.reshape(gy, kept), a.shape);
+      if (node.op === "ReduceSum") return [spread];
+      const count = axes.reduce((n, i) => n * a.shape[i]!, 1);
+      return [g.mul(spread, 1 / count)];
+    }
+  }
+}
+
+function matmulGrad(
+  g: Graph,
+  a: Tensor,
+  b: Tensor,
+  gy: Tensor,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
+  // 2-D: gA = gy B^T, gB = A^T gy, as Gemm with transpose flags (no transposed copies).
+  if (a.rank === 2 && b.rank === 2) {
+    return [
+      needs[0] ? g.gemm(gy, b, { transB: true }) : null,
+      needs[1] ? g.gemm(a, gy, { transA: true }) : null,
+    ];
+  }
+  const swapLast = (t: Tensor) => {
+    const perm = t.shape.map((_, i) => i);
+    perm[t.rank - 2] = t.rank - 1;
+    perm[t.rank - 1] = t.rank - 2;
+    return g.transpose(t, perm);
+  };
+  return [
+    needs[0] ? unbroadcast(g, g.matmul(gy, swapLast(b)), a.shape) : null,
+    needs[1] ? unbroadcast(g, g.matmul(swapLast(a), gy), b.shape) : null,
+  ];
+}
+
+function gemmGrad(g: Graph, node: Node, gy: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+  const [a, b, c] = node.inputs as [Tensor, Tensor, Tensor | undefined];
+  const transA = intAttr(node, "transA") === 1;
+  const transB = intAttr(node, "transB") === 1;
+  // Y = op(A) op(B). d op(A) = gy op(B)^T and d op(B) = op(A)^T gy, transposed back when op is a transpose.
+  const ga = transA ? g.gemm(b, gy, { transA: transB, transB: true }) : g.gemm(gy, b, { transB: !transB });
+  const gb = transB ? g.gemm(gy, a, { transA: true, transB: transA }) : g.gemm(a, gy, { transA: !transA });
+  return [needs[0] ? ga : null, needs[1] ? gb : null, c && needs[2] ? unbroadcast(g, gy, c.shape) : null];
+}
+
+/**
+ * The kernel gradient of a convolution with `input` [N,Ci,Hi,Wi] whose output gradient is `gOut`
+ * [N,Co,Ho,Wo]: dW[co,ci,a,b] = sum_{n,i,j} gOut[n,co,i,j] input[n,ci, i*s + a*d - pTop, j*s + b*d - pLeft].
+ * That sum is itself a convolution: batch and channel axes swapped on both tensors, the output gradient
+ * as the kernel, and stride and dilation exchanged. Result [Co, Ci, kH, kW].
+ */
+export function convKernelGrad(
+  g: Graph,
+  input: Tensor,
+  gOut: Tensor,
+  kernel: readonly [number, number],
+  strides: readonly number[],
+  pads: readonly number[],
+  dilations: readonly number[],
+): Tensor {
+  const [, , hi, wi] = input.shape as [number, number, number, number];
+  const [, , ho, wo] = gOut.shape as [number, number, number, number];
+  // trailing pads just large enough for kH x kW outputs; rows the forward pass never read are cut below.
+  const bottom = Math.max(0, dilations[0]! * (kernel[0] - 1) + strides[0]! * (ho - 1) + 1 - hi - pads[0]!);
+  const right = Math.max(0, dilations[1]! * (kernel[1] - 1) + strides[1]! * (wo - 1) + 1 - wi - pads[1]!);
+  const inputT = g.transpose(input, [1, 0, 2, 3]); // [Ci, N, Hi, Wi]
+  const gOutT = g.transpose(gOut, [1, 0, 2, 3]); // [Co, N, Ho, Wo]
+  let k = g.conv2d(inputT, gOutT, null, {
+    strides: [dilations[0]!, dilations[1]!],
+    dilations: [strides[0]!, strides[1]!],
+    pads: [pads[0]!, pads[1]!, bottom, right],
+  }); // [Ci, Co, >=kH, >=kW]
+  if (k.shape[2]! > kernel[0]) k = g.slice(k, 2, 0, kernel[0]);
+  if (k.shape[3]! > kernel[1]) k = g.slice(k, 3, 0, kernel[1]);
+  return g.transpose(k, [1, 0, 2, 3]);
+}
+
+function convGrad(g: Graph, node: Node, gy: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+  const [x, w, bias] = node.inputs as [Tensor, Tensor, Tensor | undefined];
+  const strides = intsAttr(node, "strides");
+  const pads = intsAttr(node, "pads");
+  const dilations = intsAttr(node, "dilations");
+  const [kh, kw] = [w.shape[2]!, w.shape[3]!];
+  let gx: Tensor | null = null;
+  if (needs[0]) {
+    // output padding restores the rows the forward stride skipped at the bottom/right.
+    const full = (i: number, k: number) =>
+      strides[i]! * (gy.shape[2 + i]! - 1) + dilations[i]! * (k - 1) + 1 - pads[i]! - pads[i + 2]!;
+    const outputPadding = [x.shape[2]! - full(0, kh), x.shape[3]! - full(1, kw)] as const;
+    gx = g.convTranspose2d(gy, w, null, {
+      strides: [strides[0]!, strides[1]!],
+      pads: [pads[0]!, pads[1]!, pads[2]!, pads[3]!],
+      dilations: [dilations[0]!, dilations[1]!],
+      outputPadding,
+    });
+  }
+  const gw = needs[1] ? convKernelGrad(g, x, gy, [kh, kw], strides, pads, dilations) : null;
+  const gb = bias && needs[2] ? g.sum(gy, [0, 2, 3]) : null;
+  return [gx, gw, gb];
+}
+
+function convTransposeGrad(g: Graph, node: Node, gy: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+  const [x, w, bias] = node.inputs as [Tensor, Tensor, Tensor | undefined];
+  const strides = intsAttr(node, "strides");
+  const pads = intsAttr(node, "pads");
+  const dilations = intsAttr(node, "dilations");
+  // the adjoint of a transposed convolution is the convolution with the same kernel.
+  const gx = needs[0]
+    ? g.conv2d(gy, w, null, {
+        strides: [strides[0]!, strides[1]!],
+        pads: [pads[0]!, pads[1]!, pads[2]!, pads[3]!],
+        dilations: [dilations[0]!, dilations[1]!],
+      })
+    : null;
+  // the kernel gradient is the conv kernel gradient with the roles of input and output exchanged.
+  const gw = needs[1] ? convKernelGrad(g, gy, x, [w.shape[2]!, w.shape[3]!], strides, pads, dilations) : null;
+  const gb = bias && needs[2] ? g.sum(gy, [0, 2, 3]) : null;
+  return [gx, gw, gb];
+}
