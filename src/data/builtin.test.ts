@@ -86,15 +86,15 @@ test("glyphs and patterns: attributes stay within their documented ranges", () =
   }
 });
 
-test("default-size generation: 12,000 28x28 images per built-in (time reported as a diagnostic)", (t) => {
-  for (const kind of KINDS) {
-    const start = performance.now();
-    const d = loadDataset(kind);
-    const ms = performance.now() - start;
-    t.diagnostic(`${kind}: 12,000 28x28 images generated and hashed in ${ms.toFixed(0)} ms`);
-    assert.equal(d.train.images.n, 10000);
-    assert.equal(d.test.images.n, 2000);
-    const counts = classCounts(d.train.labels!, d.classes!.length);
-    assert.ok(Math.max(...counts) - Math.min(...counts) <= 1);
-  }
+test("default-size shapes: 12,000 28x28 images (generation time reported as a diagnostic)", (t) => {
+  // the figure for all three built-ins comes from src/data/bench.ts; this checks the default dataset
+  const start = performance.now();
+  const d = loadDataset("shapes");
+  t.diagnostic(
+    `shapes: 12,000 28x28 images generated and hashed in ${(performance.now() - start).toFixed(0)} ms`,
+  );
+  assert.equal(d.train.images.n, 10000);
+  assert.equal(d.test.images.n, 2000);
+  assert.deepEqual(classCounts(d.train.labels!, 8), new Array(8).fill(1250));
+  assert.deepEqual(classCounts(d.test.labels!, 8), new Array(8).fill(250));
 });

@@ -2,6 +2,7 @@
 // without its own test split, and selection of images by index.
 // Legend: N images of H x W pixels; labels index the class list.
 import { createHash } from "node:crypto";
+import { fromBytes, toBytes } from "../image/image.ts";
 import { Rng } from "../util/rng.ts";
 import type { Dataset, ImageBatch, ImageSet } from "./types.ts";
 
@@ -40,6 +41,25 @@ export function makeDataset(parts: {
   card: string;
 }): Dataset {
   return { ...parts, hash: hashDataset(parts.train, parts.test) };
+}
+
+/**
+ * The dataset as byte formats (PNG, IDX, uint8 .npy) store it: every pixel rounded to k / 255 with
+ * `toByte`, labels and attributes unchanged, hash recomputed. The id gains "+bytes" and so is no longer
+ * a spec `loadDataset` accepts: the result is what a byte-format export of the spec loads back as.
+ */
+export function quantiseDataset(dataset: Dataset): Dataset {
+  const q = (set: ImageSet): ImageSet => ({
+    ...set,
+    images: { ...set.images, data: fromBytes(toBytes(set.images.data)) },
+  });
+  return makeDataset({
+    id: `${dataset.id}+bytes`,
+    classes: dataset.classes,
+    train: q(dataset.train),
+    test: q(dataset.test),
+    card: `${dataset.card} Pixels are quantised to 256 levels (round(v * 255) / 255).`,
+  });
 }
 
 /** The images (and labels, and attributes) at `indices`, copied, in the given order. */

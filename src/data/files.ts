@@ -9,10 +9,18 @@ import type { FileSpec } from "./spec.ts";
 import { formatDatasetSpec, formatFraction } from "./spec.ts";
 import type { Dataset, ImageSet } from "./types.ts";
 
+/**
+ * A plain Uint8Array view of a Node Buffer. Parsers call `.slice()` to copy payloads into aligned typed
+ * arrays; on a Buffer, `.slice()` returns a view into the whole underlying memory instead of a copy.
+ */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+}
+
 /** Read a file whole; a missing or unreadable file is a DatasetError naming it. */
 export function readBytes(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    return plainBytes(readFileSync(path));
   } catch (error) {
     throw new DatasetError(
       `${path}: cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
@@ -29,7 +37,7 @@ export function readMaybeGzip(path: string): Uint8Array {
   const bytes = readBytes(path);
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   try {
-    return gunzipSync(bytes);
+    return plainBytes(gunzipSync(bytes));
   } catch (error) {
     throw new DatasetError(`${path}: cannot decompress gzip data (${(error as Error).message})`, {
       file: path,

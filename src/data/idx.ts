@@ -12,6 +12,7 @@ import {
   impliedClassCount,
   listFolder,
   pathKind,
+  plainBytes,
   readClassList,
   readMaybeGzip,
 } from "./files.ts";
@@ -37,7 +38,8 @@ const TYPES: Record<number, [IdxType, number]> = {
 };
 
 /** Parse IDX bytes (already gunzipped); `name` is used in errors. */
-export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
+export function parseIdx(buffer: Uint8Array, name: string): IdxArray {
+  const bytes = plainBytes(buffer);
   const fail = (what: string): never => {
     throw new DatasetError(`${name}: not a readable IDX file: ${what}`, { file: name });
   };
