@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
-import { encodeNpy, parseNpy } from "./npy.ts";
+import { encodeNpy, parseNpy, readNpy, writeNpy } from "./npy.ts";
 
 test("npy round trip for float32, float64 and uint8, with 64-byte aligned data", () => {
   for (const data of [
@@ -24,4 +27,12 @@ test("npy errors name the file and the problem", () => {
   const text = new TextDecoder("latin1").decode(bytes).replace("<f4", ">f4");
   const swapped = Uint8Array.from(text, (c) => c.charCodeAt(0));
   assert.throws(() => parseNpy(swapped, "be.npy"), /be\.npy: .*'>f4' is not supported/);
+});
+
+test("readNpy reads exactly the stored values from disk", () => {
+  const path = join(mkdtempSync(join(tmpdir(), "npy-")), "a.npy");
+  writeNpy(path, new Float32Array([0.25, -1]), [2]);
+  const back = readNpy(path);
+  assert.deepEqual(back.shape, [2]);
+  assert.deepEqual([...back.data], [0.25, -1]);
 });
