@@ -104,9 +104,9 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
       `header says ${count} values of ${dtype} (${byteLength} bytes) but the file has ${bytes.length - start}`,
     );
   }
-  // copy so the typed array is aligned regardless of the header length (Uint8Array.prototype.slice
-  // copies even when `bytes` is a Node Buffer, whose own slice would return a view of a shared pool)
-  const raw = Uint8Array.prototype.slice.call(bytes, start, start + byteLength).buffer;
+  // copy into a fresh ArrayBuffer so the typed array is aligned whatever the header length (and never
+  // a view of the shared pool behind a Node Buffer)
+  const raw = new Uint8Array(bytes.subarray(start, start + byteLength)).buffer;
   switch (dtype) {
     case "uint8":
       return { dtype, shape, data: new Uint8Array(raw) };
