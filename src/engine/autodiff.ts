@@ -130,8 +130,8 @@ function backward(g: Graph, node: Node, y: Tensor, gy: Tensor, needs: readonly b
     case "Greater":
       return [null, null];
     case "Relu":
-      // y >= 0, so sign(y) is the 0/1 mask of the active units.
-      return [g.mul(gy, g.sign(y))];
+      // a select on the active units: measured faster in ORT than gy * sign(y).
+      return [g.where(g.greater(y, 0), gy, 0)];
     case "LeakyRelu": {
       const alpha = node.attrs["alpha"];
       return [g.where(g.greater(a, 0), gy, g.mul(gy, typeof alpha === "number" ? alpha : 0.01))];
@@ -178,13 +178,8 @@ function backward(g: Graph, node: Node, y: Tensor, gy: Tensor, needs: readonly b
         return part;
       });
     }
-    case "Slice": {
-      const axis = intAttr(node, "axis");
-      const pads = new Array<number>(2 * a.rank).fill(0);
-      pads[axis] = intAttr(node, "start");
-      pads[axis + a.rank] = a.shape[axis]! - intAttr(node, "end");
-      return [g.pad(gy, pads)];
-    }
+    case "Slice":
+      return [sliceGrad(g, node, a, gy)];
     case "Pad": {
       const pads = intsAttr(node, "pads");
       let gx = gy;
@@ -317,4 +312,34 @@ function convTransposeGrad(g: Graph, node: Node, gy: Tensor, needs: readonly boo
   const gw = needs[1] ? convKernelGrad(g, gy, x, [w.shape[2]!, w.shape[3]!], strides, pads, dilations) : null;
   const gb = bias && needs[2] ? g.sum(gy, [0, 2, 3]) : null;
   return [gx, gw, gb];
+}
+
+/**
+ * The gradient of a slice scatters gy back into zeros of the input's shape. Per axis with step s, each
+ * element is followed by s-1 zeros ([.., n, ..] -> [.., n, s, ..] by padding a new axis, then merged to
+ * [.., n*s, ..] and cut to s(n-1)+1), and the result is padded to the input's extent.
+ */
+function sliceGrad(g: Graph, node: Node, x: Tensor, gy: Tensor): Tensor {
+  const axes = intsAttr(node, "axes");
+  const starts = intsAttr(node, "starts");
+  const steps = intsAttr(node, "steps");
+  let gx = gy;
+  axes.forEach((axis, i) => {
+    const step = steps[i]!;
+    const n = gx.shape[axis]!;
+    if (step > 1 && n > 1) {
+      const spread = [...gx.shape.slice(0, axis + 1), 1, ...gx.shape.slice(axis + 1)];
+      const pads = new Array<number>(2 * spread.length).fill(0);
+      pads[axis + 1 + spread.length] = step - 1;
+      const merged = [...gx.shape];
+      merged[axis] = n * step;
+      gx = g.reshape(g.pad(g.reshape(gx, spread), pads), merged);
+      gx = g.slice(gx, axis, 0, step * (n - 1) + 1);
+    }
+    const pads = new Array<number>(2 * x.rank).fill(0);
+    pads[axis] = starts[i]!;
+    pads[axis + x.rank] = x.shape[axis]! - starts[i]! - gx.shape[axis]!;
+    if (pads[axis] !== 0 || pads[axis + x.rank] !== 0) gx = g.pad(gx, pads);
+  });
+  return gx;
 }

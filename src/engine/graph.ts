@@ -446,13 +446,9 @@ export class Graph {
   tanh(x: Tensor): Tensor {
     return this.unary("Tanh", x);
   }
-  /**
-   * log(1 + e^x). ONNX Runtime's CPU kernel exists for float32 only, so float64 graphs record the
-   * equivalent stable form max(x, 0) + log(1 + e^-|x|) from the other primitives.
-   */
+  /** log(1 + e^x), emitted in a stable form (see emit.ts). */
   softplus(x: Tensor): Tensor {
-    if (x.dtype !== "float64") return this.unary("Softplus", x);
-    return this.add(this.relu(x), this.log(this.add(this.exp(this.neg(this.abs(x))), 1)));
+    return this.unary("Softplus", x);
   }
   identity(x: Tensor): Tensor {
     return this.node("Identity", [x], {}, x.shape, x.dtype);
@@ -656,9 +652,46 @@ export class Graph {
     const e = end < 0 ? dim + end : Math.min(end, dim);
     if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e <= s)
       this.fail("Slice", `range ${start}..${end} is empty or outside axis ${ax} of ${formatShape(x.shape)}`);
+    return this.sliceStrided(x, { axes: [ax], starts: [s], ends: [e], steps: [1] });
+  }
+
+  /**
+   * Elements starts[i], starts[i] + steps[i], ... (< ends[i]) along each of `axes`, as ONNX Slice with
+   * non-negative in-range starts and ends and positive steps.
+   */
+  sliceStrided(
+    x: Tensor,
+    spec: {
+      axes: readonly number[];
+      starts: readonly number[];
+      ends: readonly number[];
+      steps: readonly number[];
+    },
+  ): Tensor {
+    const { starts, ends, steps } = spec;
+    const axes = spec.axes.map((a) => normaliseAxis(this, "Slice", a, x.rank));
     const shape = [...x.shape];
-    shape[ax] = e - s;
-    return this.node("Slice", [x], { axis: ax, start: s, end: e }, shape, x.dtype);
+    const ok =
+      starts.length === axes.length &&
+      ends.length === axes.length &&
+      steps.length === axes.length &&
+      new Set(axes).size === axes.length;
+    if (!ok)
+      this.fail(
+        "Slice",
+        `axes ${formatShape(axes)}, starts, ends and steps must have one entry per distinct axis`,
+      );
+    axes.forEach((ax, i) => {
+      const [s, e, st] = [starts[i]!, ends[i]!, steps[i]!];
+      const valid = [s, e, st].every(Number.isInteger) && s >= 0 && e > s && e <= x.shape[ax]! && st >= 1;
+      if (!valid)
+        this.fail(
+          "Slice",
+          `range ${s}..${e} step ${st} is empty or outside axis ${ax} of ${formatShape(x.shape)}`,
+        );
+      shape[ax] = Math.ceil((e - s) / st);
+    });
+    return this.node("Slice", [x], { axes, starts, ends, steps }, shape, x.dtype);
   }
 
   /** Zero padding: `pads` = [begin_0, ..., begin_{r-1}, end_0, ..., end_{r-1}] (ONNX order). */

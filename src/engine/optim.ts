@@ -11,7 +11,10 @@ export interface Optimizer {
   readonly kind: "sgd" | "adam" | "adamw";
   /** Base learning rate (a trainer may change it between steps). */
   readonly lr: number;
-  /** Names of the per-parameter state tensors, e.g. ["m", "v"]. */
+  /**
+   * Names of the per-parameter state tensors: "momentum" (SGD), or "m" and "v" (Adam, holding the moments
+   * rescaled as m/(1-beta1) and v/(1-beta2)).
+   */
   readonly slots: readonly string[];
   /** Names of the scalar inputs `scalars` computes. */
   readonly scalarNames: readonly string[];
@@ -99,20 +102,21 @@ function adamFamily(kind: "adam" | "adamw", options: AdamOptions, defaultDecay: 
     slots: ["m", "v"],
     scalarNames: ["optim.stepSize", "optim.eps", "optim.decay"],
     scalars(t, rate) {
-      // bias corrections folded into two scalars: p -= lr sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps sqrt(1-b2^t)),
-      // which equals torch's p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
+      // The slots hold rescaled moments mHat = m/(1-b1) and vHat = v/(1-b2), which saves two full-size
+      // multiplications per parameter and step. torch's update p -= lr/(1-b1^t) * m / (sqrt(v/(1-b2^t)) + eps)
+      // then becomes p -= k1 * mHat / (sqrt(vHat) + k2) with the two scalars below.
       const correction2 = Math.sqrt(1 - beta2 ** t);
       return {
-        "optim.stepSize": (rate * correction2) / (1 - beta1 ** t),
-        "optim.eps": eps * correction2,
+        "optim.stepSize": (rate * (1 - beta1) * correction2) / ((1 - beta1 ** t) * Math.sqrt(1 - beta2)),
+        "optim.eps": (eps * correction2) / Math.sqrt(1 - beta2),
         "optim.decay": kind === "adamw" ? 1 - rate * weightDecay : 1,
       };
     },
     update(g, p, grad, state, scalars) {
       const gd = kind === "adam" && weightDecay > 0 ? g.add(grad, g.mul(p, weightDecay)) : grad;
-      // m = b1 m + (1-b1) g ; v = b2 v + (1-b2) g^2
-      const m = g.add(g.mul(state["m"]!, beta1), g.mul(gd, 1 - beta1));
-      const v = g.add(g.mul(state["v"]!, beta2), g.mul(g.mul(gd, gd), 1 - beta2));
+      // mHat = b1 mHat + g ; vHat = b2 vHat + g^2
+      const m = g.add(g.mul(state["m"]!, beta1), gd);
+      const v = g.add(g.mul(state["v"]!, beta2), g.mul(gd, gd));
       const step = g.div(g.mul(m, scalars["optim.stepSize"]!), g.add(g.sqrt(v), scalars["optim.eps"]!));
       const decayed = kind === "adamw" && weightDecay > 0 ? g.mul(p, scalars["optim.decay"]!) : p;
       return { param: g.sub(decayed, step), state: { m, v } };

@@ -14,6 +14,11 @@ export type WeightSource = ReadonlyMap<string, Values>;
 export interface RuntimeOptions {
   /** Threads inside one op (default: all cores; this machine class has 2). */
   threads?: number;
+  /**
+   * Let idle pool threads spin between ops (onnxruntime's default, true): fastest on an idle machine,
+   * but with more runnable processes than cores a spinning thread steals the time its peers need.
+   */
+  spinning?: boolean;
 }
 
 /** An onnxruntime session over serialized model bytes. */
@@ -27,6 +32,7 @@ export async function createSession(
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
+      ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {}),
     });
   } catch (error) {
     throw new GraphError(

@@ -1,0 +1,208 @@
+// Training throughput of the engine on the two VAEs of /work/shared/bench/torch_reference.py (same layers,
+// batch sizes, loss and optimiser), beside PyTorch measured in the same run when Debian's python3 has torch.
+//   M1  MLP VAE:  784-512(relu)-(32 mean, 32 logvar); decoder 32-512(relu)-784, batch 128
+//   M2  conv VAE: 1x28x28 -> conv 32 s2 -> conv 64 s2 -> dense 2x16; decoder dense 64*7*7 -> convT 32 s2
+//                 -> convT 1 s2, batch 64
+// Loss: BCE on logits summed over pixels + KL, mean over the batch; Adam lr 1e-3; 4096 random inputs;
+// one warm-up epoch, then the median of EPOCHS timed epochs (env EPOCHS, default 5 as the reference).
+// Usage: npm run bench:engine -- [--no-torch] [--model m1|m2] [--threads N] [--no-spin]
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import {
+  adam,
+  compileTraining,
+  conv2d,
+  convTranspose2d,
+  dense,
+  Graph,
+  reparameterize,
+  type Tensor,
+  vaeLoss,
+} from "../src/engine/index.ts";
+import { Rng } from "../src/util/rng.ts";
+
+const N = 4096;
+const EPOCHS = Number(process.env["EPOCHS"] ?? "5");
+const TORCH_SCRIPT = "/work/shared/bench/torch_reference.py";
+// Debian's interpreter, the one apt installed torch for (a pyenv python may come first on PATH).
+const PYTHON = "/usr/bin/python3";
+
+interface ModelSpec {
+  key: "m1" | "m2";
+  label: string;
+  batch: number;
+  inputShape: (batch: number) => number[];
+  latent: number;
+  build: (g: Graph, x: Tensor, eps: Tensor) => Tensor;
+}
+
+function mlpVae(g: Graph, x: Tensor, eps: Tensor): Tensor {
+  const h = g.relu(dense(g, "enc", x, 512, { init: "torch" }));
+  const mean = dense(g, "mean", h, 32, { init: "torch" });
+  const logvar = dense(g, "logvar", h, 32, { init: "torch" });
+  const z = reparameterize(g, mean, logvar, eps);
+  const logits = dense(g, "dec2", g.relu(dense(g, "dec1", z, 512, { init: "torch" })), 784, {
+    init: "torch",
+  });
+  return vaeLoss(g, logits, x, mean, logvar);
+}
+
+function convVae(g: Graph, x: Tensor, eps: Tensor): Tensor {
+  const b = x.shape[0]!;
+  const h1 = g.relu(conv2d(g, "c1", x, 32, 3, { stride: 2, padding: 1, init: "torch" })); // [B,32,14,14]
+  const h2 = g.relu(conv2d(g, "c2", h1, 64, 3, { stride: 2, padding: 1, init: "torch" })); // [B,64,7,7]
+  const o = dense(g, "fc", h2.flatten(), 32, { init: "torch" });
+  const mean = g.slice(o, 1, 0, 16);
+  const logvar = g.slice(o, 1, 16, 32);
+  const z = reparameterize(g, mean, logvar, eps);
+  const d = g.relu(dense(g, "dec", z, 64 * 7 * 7, { init: "torch" })).reshape([b, 64, 7, 7]);
+  const t1 = g.relu(
+    convTranspose2d(g, "t1", d, 32, 3, { stride: 2, padding: 1, outputPadding: 1, init: "torch" }),
+  );
+  const logits = convTranspose2d(g, "t2", t1, 1, 3, {
+    stride: 2,
+    padding: 1,
+    outputPadding: 1,
+    init: "torch",
+  });
+  return vaeLoss(g, logits, x, mean, logvar);
+}
+
+const MODELS: ModelSpec[] = [
+  { key: "m1", label: "M1 MLP VAE", batch: 128, inputShape: (b) => [b, 784], latent: 32, build: mlpVae },
+  {
+    key: "m2",
+    label: "M2 conv VAE",
+    batch: 64,
+    inputShape: (b) => [b, 1, 28, 28],
+    latent: 16,
+    build: convVae,
+  },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+interface EngineSettings {
+  threads: number;
+  spinning: boolean;
+}
+
+async function samplesPerSecond(spec: ModelSpec, settings: EngineSettings): Promise<number> {
+  const g = new Graph({ seed: 0 });
+  const x = g.input("x", spec.inputShape(spec.batch));
+  const eps = g.input("eps", [spec.batch, spec.latent]);
+  const trainer = await compileTraining(g, {
+    loss: spec.build(g, x, eps),
+    optimizer: adam({ lr: 1e-3 }),
+    ...settings,
+  });
+  const rng = new Rng(0);
+  const data = rng.fillUniform(new Float32Array(N * 784)) as Float32Array;
+  const noise = new Float32Array(spec.batch * spec.latent);
+  const perBatch = spec.batch * 784;
+
+  // one epoch = N / batch steps over the data in order, as the reference does.
+  const epoch = async () => {
+    for (let i = 0; i + spec.batch <= N; i += spec.batch) {
+      rng.fillNormal(noise);
+      await trainer.step({ x: data.subarray(i * 784, i * 784 + perBatch), eps: noise });
+    }
+  };
+  await epoch(); // warm-up
+  const rates: number[] = [];
+  for (let e = 0; e < EPOCHS; e++) {
+    const start = performance.now();
+    await epoch();
+    rates.push(N / ((performance.now() - start) / 1000));
+  }
+  await trainer.dispose();
+  return median(rates);
+}
+
+interface TorchResult {
+  torch: string;
+  threads: number;
+  m1: number;
+  m2: number;
+  rssMb: number;
+}
+
+function runTorch(): TorchResult | string {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.status !== 0) return `${PYTHON} cannot import torch`;
+  // run the reference unchanged, then report the interpreter's peak RSS (ru_maxrss is in KiB on Linux).
+  const wrapper =
+    "import resource, runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__'); " +
+    "print('RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)";
+  const run = spawnSync(PYTHON, ["-c", wrapper, TORCH_SCRIPT], {
+    encoding: "utf8",
+    env: { ...process.env, EPOCHS: String(EPOCHS) },
+  });
+  if (run.status !== 0) return `the torch reference failed: ${run.stderr.trim().split("\n").pop() ?? ""}`;
+  const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT_JSON "));
+  const rss = run.stdout.split("\n").find((l) => l.startsWith("RSS_KB "));
+  if (!line) return "the torch reference printed no RESULT_JSON line";
+  const parsed = JSON.parse(line.slice("RESULT_JSON ".length)) as {
+    torch: string;
+    threads: number;
+    m1_samples_per_s: number;
+    m2_samples_per_s: number;
+  };
+  return {
+    torch: parsed.torch,
+    threads: parsed.threads,
+    m1: parsed.m1_samples_per_s,
+    m2: parsed.m2_samples_per_s,
+    rssMb: rss ? Number(rss.split(" ")[1]) / 1024 : Number.NaN,
+  };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const only = args.includes("--model") ? args[args.indexOf("--model") + 1] : undefined;
+  const withTorch = !args.includes("--no-torch");
+  const settings: EngineSettings = {
+    threads: args.includes("--threads")
+      ? Number(args[args.indexOf("--threads") + 1])
+      : availableParallelism(),
+    spinning: !args.includes("--no-spin"),
+  };
+  console.log(
+    `engine benchmark: N=${N}, ${EPOCHS} timed epochs after a warm-up, ${availableParallelism()} cores, ` +
+      `engine threads ${settings.threads}${settings.spinning ? "" : " (no spinning)"}`,
+  );
+
+  const ours: Record<string, number> = {};
+  for (const spec of MODELS) {
+    if (only !== undefined && spec.key !== only) continue;
+    ours[spec.key] = await samplesPerSecond(spec, settings);
+    const rss = process.resourceUsage().maxRSS / 1024;
+    console.log(
+      `genreview ${spec.label} (batch ${spec.batch}): ${ours[spec.key]!.toFixed(0)} samples/s, peak RSS so far ${rss.toFixed(0)} MB`,
+    );
+  }
+
+  if (!withTorch) return;
+  const torch = runTorch();
+  if (typeof torch === "string") {
+    console.log(`PyTorch reference skipped: ${torch}`);
+    return;
+  }
+  console.log(
+    `PyTorch ${torch.torch} (${torch.threads} threads): M1 ${torch.m1.toFixed(0)} samples/s, M2 ${torch.m2.toFixed(0)} samples/s, peak RSS ${torch.rssMb.toFixed(0)} MB`,
+  );
+  for (const spec of MODELS) {
+    const mine = ours[spec.key];
+    if (mine === undefined) continue;
+    const ref = spec.key === "m1" ? torch.m1 : torch.m2;
+    console.log(`ratio genreview/PyTorch ${spec.label}: ${(mine / ref).toFixed(2)}`);
+  }
+}
+
+await main();
