@@ -237,7 +237,6 @@ function extraInputs(
   int64Const: (values: readonly number[]) => string,
   batchCarrying: Set<number> | null,
 ): string[] {
-  const a = node.attrs;
   switch (node.op) {
     case "Reshape":
     case "Expand": {
