@@ -1,8 +1,12 @@
-// `genreview review TABLE`: apply the declared selection rule to a table of checkpoint scores and print
-// the review as text (the fixed six-line form), Markdown or JSON. The work is in src/review/; this file
-// turns flags into a rule, picks the rendering and sets the exit status.
+// `genreview review TABLE` and `genreview review RUN`: apply the declared selection rule to a table of
+// checkpoint scores, or to the measured scores of an evaluated run folder, and print the review as text
+// (the fixed six-line form), Markdown or JSON. The work is in src/review/ (tables) and src/evaluate/
+// (runs: flags, notes, next action, review/selection.json); this file turns flags into a rule, picks
+// the rendering and sets the exit status.
+import { statSync } from "node:fs";
 import { Option } from "commander";
 import { z } from "zod";
+import { formatRunMarkdown, formatRunText, reviewRun } from "../../evaluate/review.ts";
 import { evaluateRule } from "../../review/evaluate.ts";
 import { formatMarkdown, formatText, reviewResult } from "../../review/format.ts";
 import { defaultRule, RULE_DEFAULTS, type Rule, withOverrides } from "../../review/rule.ts";
@@ -29,8 +33,22 @@ export interface ReviewOptions {
 export const EXIT_SELECTED = 0;
 export const EXIT_NONE_SELECTED = 1;
 
-/** Review a table and print the result on `io`; returns the exit status (bad input throws InputError). */
+/** True when `path` is a folder: a run to review rather than a table file. */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Review a table file or a run folder and print the result on `io`; returns the exit status (bad input
+ * throws a GenreviewError). A run's review is also written to its review/selection.json.
+ */
 export function runReview(options: ReviewOptions, io: Io): number {
+  if (isFolder(options.table)) return runReviewOfRun(options, io);
+
   // the rule: defaults, then the file, then the flags
   let rule: Rule = options.rule === undefined ? defaultRule() : readRuleFile(options.rule);
   rule = withOverrides(rule, {
@@ -48,6 +66,23 @@ export function runReview(options: ReviewOptions, io: Io): number {
   else if (options.format === "markdown") io.out(formatMarkdown(evaluation, { explain }));
   else io.out(formatText(evaluation, { explain }));
   return evaluation.selection.epoch === null ? EXIT_NONE_SELECTED : EXIT_SELECTED;
+}
+
+/** `review RUN`: the rule of --rule, else of review/notes.json, else the default; then the flags. */
+function runReviewOfRun(options: ReviewOptions, io: Io): number {
+  const selection = reviewRun(options.table, {
+    ruleFile: options.rule,
+    overrides: {
+      minQuality: threshold("--min-quality", options.minQuality),
+      minDiversity: threshold("--min-diversity", options.minDiversity),
+      diversityFloor: threshold("--floor", options.floor),
+    },
+  });
+  const explain = options.explain === true;
+  if (options.format === "json") io.out(`${JSON.stringify(selection, null, 2)}\n`);
+  else if (options.format === "markdown") io.out(formatRunMarkdown(selection, { explain }));
+  else io.out(formatRunText(selection, { explain }));
+  return selection.selection.epoch === null ? EXIT_NONE_SELECTED : EXIT_SELECTED;
 }
 
 /** A decimal in [0, 1] as typed on the command line ("0.5", ".5", "1"); undefined when the flag is absent. */
@@ -74,7 +109,17 @@ const RULE_TEXT = `  {\n${Object.entries(defaultRule())
   .map(([key, value]) => `    "${key}": ${JSON.stringify(value)}`)
   .join(",\n")}\n  }`;
 const HELP = `
-TABLE is a JSON file (an array of rows, or {"checkpoints": [rows]}) or a CSV file with a header;
+TABLE is either a table file or a run folder (RUN).
+
+A run folder must have been evaluated (genreview evaluate RUN). Its review uses the measured
+scores (two decimals) and prints the same table, then a blank line and the flags of each
+checkpoint ("flags epoch=060: mode_collapse(fail) — evidence"), then the next action. The rule
+is --rule, else the "rule" of RUN/review/notes.json, else the defaults; flags override it.
+Notes: quality, diversity and failure notes are drafted from the measurements; the user's own
+in RUN/review/notes.json win field by field (--explain lists them). The review is written to
+RUN/review/selection.json, and --json prints that same object.
+
+A table file is a JSON file (an array of rows, or {"checkpoints": [rows]}) or a CSV file with a header;
 the form follows the extension (.json, .csv), otherwise the content (JSON starts with "[" or "{").
 Fields: ${TABLE_FIELDS.join(", ")}. epoch is an integer >= 0; quality and
 diversity are numbers in [0, 1]; note and failure are optional text (failure names visible
@@ -96,13 +141,19 @@ Examples:
   genreview review examples/table.json
   genreview review examples/table.csv --explain
   genreview review examples/table.json --floor 0.45 --json
-  genreview review examples/table.json --rule examples/rule.json --format markdown --explain`;
+  genreview review examples/table.json --rule examples/rule.json --format markdown --explain
+  genreview review runs/gan-shapes --explain`;
 
 export const register: CommandModule = (program, io, state) => {
   program
     .command("review")
-    .description("Apply a declared selection rule to a table of checkpoint scores and explain the choice")
-    .argument("<table>", "checkpoint table: .json or .csv with epoch, quality, diversity[, note, failure]")
+    .description(
+      "Apply a declared selection rule to a table of checkpoint scores or an evaluated run, and explain the choice",
+    )
+    .argument(
+      "<table>",
+      "checkpoint table (.json or .csv with epoch, quality, diversity[, note, failure]) or an evaluated run folder",
+    )
     .option("--rule <file>", "selection rule as JSON (any part of it; the rest takes the defaults)")
     .option(
       "--min-quality <x>",
