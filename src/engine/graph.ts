@@ -313,12 +313,26 @@ export class Graph {
   /**
    * A trainable parameter, named `<layer>.<name>` inside a scope. Its initial values are drawn from
    * `new Rng(seed).fork(fullName)`, so they depend on the seed and the name only, not on build order.
+   * Declaring an existing name again with the same shape returns the same parameter (weight sharing).
    */
   param(name: string, shape: Shape, init: Init): Tensor {
     const fullName = this.layer === "" ? name : `${this.layer}.${name}`;
     checkShape(this, "param", shape);
-    if (this.paramsByName.has(fullName) || this.inputsByName.has(fullName))
-      this.fail("param", `the name "${fullName}" is already used`);
+    // the same layer applied twice (a discriminator on real and generated batches) shares its weights.
+    const existing = this.paramsByName.get(fullName);
+    if (existing) {
+      const same =
+        existing.tensor.shape.length === shape.length &&
+        existing.tensor.shape.every((d, i) => d === shape[i]);
+      if (!same)
+        this.fail(
+          "param",
+          `"${fullName}" exists as ${formatShape(existing.tensor.shape)}, redeclared as ${formatShape(shape)}`,
+        );
+      return existing.tensor;
+    }
+    if (this.inputsByName.has(fullName))
+      this.fail("param", `the name "${fullName}" is already used by an input`);
     const initial = this.allocate(sizeOf(shape));
     init(this.rootRng.fork(fullName), shape, initial);
     const tensor = this.make(shape, this.dtype, { kind: "param", name: fullName });

@@ -8,8 +8,13 @@ import { GraphError, InputError } from "../util/errors.ts";
 import { type EmittedModel, emitModel, type ModelInput } from "./emit.ts";
 import { formatShape, type Graph, type Tensor, type Values } from "./graph.ts";
 
-/** Parameter values by name, e.g. a trainer's `weights` (a live map updated at every step). */
-export type WeightSource = ReadonlyMap<string, Values>;
+/**
+ * Parameter values by name, e.g. a trainer's `weights` (a live map updated at every step). Any object with
+ * `get` works, so a source can also look values up lazily, e.g. `{ get: (n) => other.weights.get(n) }`.
+ */
+export interface WeightSource {
+  get(name: string): Values | undefined;
+}
 
 export interface RuntimeOptions {
   /** Threads inside one op (default: all cores; this machine class has 2). */

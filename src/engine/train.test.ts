@@ -9,7 +9,7 @@ import { constantInit } from "./init.ts";
 import * as layers from "./layers.ts";
 import * as losses from "./losses.ts";
 import { adam, adamw, sgd } from "./optim.ts";
-import { compileTraining } from "./trainer.ts";
+import { compileTraining, type Trainer } from "./trainer.ts";
 
 // Linear regression y = x w + b on fixed data, D features, B samples.
 const B = 16;
@@ -116,8 +116,8 @@ test("AdamW decays weights and an MLP learns XOR (float32)", async () => {
   });
   const xs = new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]);
   const ts = new Float32Array([0, 1, 1, 0]);
-  let last = { loss: Number.NaN, outputs: {} as Record<string, Float32Array | Float64Array> };
-  for (let i = 0; i < 300; i++) last = await trainer.step({ x: xs, t: ts });
+  let last = await trainer.step({ x: xs, t: ts });
+  for (let i = 1; i < 300; i++) last = await trainer.step({ x: xs, t: ts });
   assert.ok(last.loss < 0.05, `XOR loss after 300 steps: ${last.loss}`);
   const out = last.outputs["logits"]!;
   assert.deepEqual(
@@ -138,4 +138,73 @@ test("a diverging step throws DivergenceError and leaves the weights unchanged",
   assert.deepEqual(trainer.weights.get("w"), before);
   assert.equal(trainer.stepCount, 0);
   await trainer.dispose();
+});
+
+test("a GAN's two trainers share weights: the generator moves towards the data", async () => {
+  // 1-D toy: real samples ~ N(3, 0.5^2); G maps z ~ N(0, 1) through a small MLP; D is a small MLP.
+  const b = 64;
+  const generator = (g: Graph, z: ReturnType<Graph["input"]>) =>
+    layers.dense(g, "G.out", g.leakyRelu(layers.dense(g, "G.fc", z, 16)), 1, { init: "xavier" });
+  const discriminator = (g: Graph, x: ReturnType<Graph["input"]>) =>
+    layers.dense(g, "D.out", g.leakyRelu(layers.dense(g, "D.fc", x, 16)), 1, { init: "xavier" });
+
+  // D step: real and generated samples, only D's parameters trained, G's read from the G trainer.
+  const gd = new Graph({ seed: 7 });
+  const real = gd.input("real", [b, 1]);
+  const zd = gd.input("z", [b, 1]);
+  const fakeD = generator(gd, zd);
+  const dLoss = losses.ganDiscriminatorLoss(gd, discriminator(gd, real), discriminator(gd, fakeD));
+  const dParams = gd
+    .params()
+    .filter((p) => p.name.startsWith("D."))
+    .map((p) => p.tensor);
+
+  // G step: only G's parameters trained, D's read from the D trainer.
+  const gg = new Graph({ seed: 7 });
+  const zg = gg.input("z", [b, 1]);
+  const fakeG = generator(gg, zg);
+  const gLoss = losses.ganGeneratorLoss(gg, discriminator(gg, fakeG));
+  const gParams = gg
+    .params()
+    .filter((p) => p.name.startsWith("G."))
+    .map((p) => p.tensor);
+
+  // each trainer reads the other's live weights; the late lookup lets the two refer to each other.
+  const trainers: { g?: Trainer } = {};
+  const dTrainer = await compileTraining(gd, {
+    loss: dLoss,
+    params: dParams,
+    optimizer: adam({ lr: 2e-3, beta1: 0.5 }),
+    sharedWeights: { get: (name) => trainers.g?.weights.get(name) },
+    threads: 1,
+  });
+  const gTrainer = await compileTraining(gg, {
+    loss: gLoss,
+    params: gParams,
+    optimizer: adam({ lr: 2e-3, beta1: 0.5 }),
+    sharedWeights: dTrainer.weights,
+    extraOutputs: { fake: fakeG },
+    threads: 1,
+  });
+  trainers.g = gTrainer;
+
+  const rng = new Rng(1);
+  const meanOf = (v: Float32Array | Float64Array) => {
+    let sum = 0;
+    for (const x of v) sum += x;
+    return sum / v.length;
+  };
+  let fake: Float32Array | Float64Array = new Float32Array(b);
+  for (let i = 0; i < 400; i++) {
+    const realBatch = rng.fillNormal(new Float32Array(b), 3, 0.5);
+    await dTrainer.step({ real: realBatch, z: rng.fillNormal(new Float32Array(b)) });
+    // the G trainer must see D's update: its shared map is D's live `weights`.
+    fake = (await gTrainer.step({ z: rng.fillNormal(new Float32Array(b)) })).outputs["fake"]!;
+  }
+  assert.ok(Math.abs(meanOf(fake) - 3) < 0.75, `generated mean ${meanOf(fake)} should approach 3`);
+  // the G trainer's own copy of D is never used nor trained while the shared source has D's values.
+  assert.deepEqual(gTrainer.weights.get("D.fc.weight"), gg.paramInfo("D.fc.weight")!.initial);
+  assert.notDeepEqual(dTrainer.weights.get("D.fc.weight"), gg.paramInfo("D.fc.weight")!.initial);
+  await dTrainer.dispose();
+  await gTrainer.dispose();
 });
