@@ -26,6 +26,12 @@ export class RunView {
   private filmstrip: { root: HTMLElement; highlight(epoch: number, scroll: boolean): void } | null = null;
   private filmstripKey = "";
   private notesDirty = false;
+  /** The rule form has edits not yet applied: live refreshes leave it alone. */
+  private ruleDirty = false;
+  /** The notes form on screen, kept across live refreshes while it has unsaved edits. */
+  private notesEditor: { epoch: number; form: HTMLElement } | null = null;
+  /** The outcome of the last save, shown until the next edit or checkpoint change. */
+  private notesMessage: { epoch: number; text: string; kind: "ok" | "error" } | null = null;
 
   // the page's fixed parts, filled by render()
   private readonly el = {
@@ -126,6 +132,7 @@ export class RunView {
     if (epoch === this.epoch && !scroll) return;
     if (this.notesDirty && !confirm("Discard the unsaved notes of this checkpoint?")) return;
     this.notesDirty = false;
+    this.notesMessage = null;
     this.epoch = epoch;
     this.filmstrip?.highlight(epoch, true);
     this.renderToolbar();
@@ -374,13 +381,18 @@ export class RunView {
         ? h("div", { class: "muted small" }, row.verdict.reasons.join("; "))
         : null,
       row.hasSamples ? grid : h("p", { class: "muted small" }, "no samples at this epoch"),
-      this.notesForm(row),
+      this.notesDirty && this.notesEditor?.epoch === epoch ? this.notesEditor.form : this.notesForm(row),
     );
   }
 
   private notesForm(row: CheckpointRow): HTMLElement {
     const fields = ["quality", "diversity", "failure"] as const;
-    const status = h("span", { class: "status-text", attrs: { "data-testid": "notes-status" } });
+    const message = this.notesMessage?.epoch === row.epoch ? this.notesMessage : null;
+    const status = h(
+      "span",
+      { class: `status-text ${message?.kind ?? ""}`, attrs: { "data-testid": "notes-status" } },
+      message?.text ?? "",
+    );
     const areas = fields.map((field) =>
       h("textarea", {
         attrs: {
@@ -392,6 +404,7 @@ export class RunView {
         on: {
           input: () => {
             this.notesDirty = true;
+            this.notesMessage = null;
             status.textContent = "unsaved";
             status.className = "status-text";
           },
@@ -411,19 +424,15 @@ export class RunView {
       try {
         const detail = await api.saveNotes(this.id, row.epoch, edit);
         this.notesDirty = false;
+        this.notesMessage = { epoch: row.epoch, text: "saved to review/notes.json", kind: "ok" };
         this.show(detail);
         void this.renderCharts();
-        const again = this.el.panel.querySelector<HTMLElement>("[data-testid=notes-status]");
-        if (again) {
-          again.textContent = "saved to review/notes.json";
-          again.className = "status-text ok";
-        }
       } catch (error) {
         status.textContent = (error as Error).message;
         status.className = "status-text error";
       }
     };
-    return h(
+    const form = h(
       "form",
       {
         class: "notes-form",
@@ -454,6 +463,8 @@ export class RunView {
         status,
       ),
     );
+    this.notesEditor = { epoch: row.epoch, form };
+    return form;
   }
 
   // ---- sample dialog ----
@@ -759,6 +770,7 @@ export class RunView {
   // ---- rule editor ----
 
   private renderRule(): void {
+    if (this.ruleDirty) return;
     const { rule } = this.detail;
     const r = rule.rule;
     const number = (name: string, value: number) =>
@@ -797,6 +809,7 @@ export class RunView {
                   .filter((s) => s !== ""),
               },
             });
+        this.ruleDirty = false;
         this.show(detail);
         await this.renderCharts();
       } catch (error) {
@@ -821,6 +834,9 @@ export class RunView {
         {
           class: "rule-form",
           on: {
+            input: () => {
+              this.ruleDirty = true;
+            },
             submit: (event) => {
               event.preventDefault();
               void submit(false);
@@ -837,10 +853,9 @@ export class RunView {
         maximize,
         h("label", {}, "ties broken by"),
         tieBreak,
-        h("span", {}),
         h(
           "div",
-          { class: "form-actions" },
+          { class: "form-actions wide" },
           h("button", { class: "primary", attrs: { type: "submit", "data-testid": "apply-rule" } }, "Apply"),
           h(
             "button",
