@@ -4,9 +4,11 @@
 import { Command, CommanderError } from "commander";
 import { GenreviewError } from "../util/errors.ts";
 import { VERSION } from "../version.ts";
+import { register as compare } from "./commands/compare.ts";
 import { register as data } from "./commands/data.ts";
 import { register as demo } from "./commands/demo.ts";
 import { register as metrics } from "./commands/metrics.ts";
+import { register as report } from "./commands/report.ts";
 import { register as review } from "./commands/review.ts";
 import { register as serve } from "./commands/serve.ts";
 import { type Io, processIo } from "./io.ts";
@@ -14,7 +16,7 @@ import { type Io, processIo } from "./io.ts";
 /** A command module: adds its command to `program`; its action sets `state.exitCode` when not 0. */
 export type CommandModule = (program: Command, io: Io, state: { exitCode: number }) => void;
 
-const modules: CommandModule[] = [review, demo, data, serve, metrics];
+const modules: CommandModule[] = [review, demo, data, serve, metrics, report, compare];
 
 export function buildProgram(io: Io, state: { exitCode: number }): Command {
   const program = new Command("genreview")
