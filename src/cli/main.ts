@@ -7,6 +7,7 @@ import { VERSION } from "../version.ts";
 import { register as compare } from "./commands/compare.ts";
 import { register as data } from "./commands/data.ts";
 import { register as demo } from "./commands/demo.ts";
+import { register as importSamples } from "./commands/import.ts";
 import { register as metrics } from "./commands/metrics.ts";
 import { register as report } from "./commands/report.ts";
 import { register as review } from "./commands/review.ts";
@@ -16,7 +17,7 @@ import { type Io, processIo } from "./io.ts";
 /** A command module: adds its command to `program`; its action sets `state.exitCode` when not 0. */
 export type CommandModule = (program: Command, io: Io, state: { exitCode: number }) => void;
 
-const modules: CommandModule[] = [review, demo, data, serve, metrics, report, compare];
+const modules: CommandModule[] = [review, demo, data, serve, metrics, report, compare, importSamples];
 
 export function buildProgram(io: Io, state: { exitCode: number }): Command {
   const program = new Command("genreview")
