@@ -7,7 +7,7 @@
 // Unbiased, so it can be negative, and KID(X, X) on one set is not 0 (its Y terms include i = j pairs).
 import type { Matrix } from "../util/matrix.ts";
 import { Rng } from "../util/rng.ts";
-import { kernelSums } from "./native.ts";
+import { type PairPowerSums, pairPowerSums } from "./native.ts";
 import { mean, std } from "./stats.ts";
 import { checkFeatures, checkSameWidth } from "./validate.ts";
 
@@ -61,11 +61,37 @@ export async function mmdUnbiased(x: Matrix, y: Matrix): Promise<number> {
   return mmdOfRows(x.data, x.rows, y.data, y.rows, x.cols);
 }
 
+/** Column sums of rows [n, D]. */
+function columnSums(rows: Float64Array, n: number, d: number): Float64Array {
+  const out = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) out[c]! += rows[i * d + c]!;
+  return out;
+}
+
+/**
+ * sum_ij (a_i.b_j / D + 1)^3 over all pairs of two sets of sizes m and n, from the power sums of the
+ * products: m n + 3 S1 / D + 3 S2 / D^2 + S3 / D^3 with S1 = (sum_i a_i).(sum_j b_j).
+ */
+function kernelSum(
+  m: number,
+  n: number,
+  d: number,
+  sumA: Float64Array,
+  sumB: Float64Array,
+  p: PairPowerSums,
+): number {
+  let s1 = 0;
+  for (let c = 0; c < d; c++) s1 += sumA[c]! * sumB[c]!;
+  return m * n + (3 * s1) / d + (3 * p.s2) / (d * d) + p.s3 / (d * d * d);
+}
+
 async function mmdOfRows(x: Float64Array, n: number, y: Float64Array, m: number, d: number): Promise<number> {
-  const sums = await kernelSums(x, n, y, m, d);
-  const xx = (sums.xx - kernelTrace(x, n, d)) / (n * (n - 1));
-  const yy = (sums.yy - kernelTrace(y, m, d)) / (m * (m - 1));
-  return xx + yy - (2 * sums.xy) / (n * m);
+  const sums = await pairPowerSums(x, n, y, m, d);
+  const sx = columnSums(x, n, d);
+  const sy = columnSums(y, m, d);
+  const xx = (kernelSum(n, n, d, sx, sx, sums.xx) - kernelTrace(x, n, d)) / (n * (n - 1));
+  const yy = (kernelSum(m, m, d, sy, sy, sums.yy) - kernelTrace(y, m, d)) / (m * (m - 1));
+  return xx + yy - (2 * kernelSum(n, m, d, sx, sy, sums.xy)) / (n * m);
 }
 
 /** Rows `idx` of x, packed into `out`. */

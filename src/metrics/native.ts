@@ -1,4 +1,4 @@
-// The native kernels of the metrics: five small, fixed ONNX graphs run by onnxruntime-node.
+// The native kernels of the metrics: six small, fixed ONNX graphs run by onnxruntime-node.
 //
 // Why hand-built graphs: the metrics' heavy loops (nearest neighbours over 10^4-10^5 rows, KID kernel
 // sums, D x D Gram matrices) are matrix products. Hand-written JS reaches ~1.4 GFLOP/s here, ORT's
@@ -131,27 +131,96 @@ function countModel(): Uint8Array {
 }
 
 /**
- * KID kernel sums: for k(a, b) = (a.b / D + 1)^3, the sums over all pairs of sum K(X, X), K(Y, Y) and
- * K(X, Y). The operations mirror the reference (product, divide by D, add 1, cube) in float64.
+ * The precision/density/coverage/recall counts of one block of generated rows Q against all real rows X
+ * in one product. With C_j = |x_j|^2 - r_j^2 (real radii) the shifted value G'_ij = d2 - |q_i|^2 - r_j^2,
+ * and G0 = G' + R_j (R = real radii^2) = d2 - |q_i|^2. Per threshold pair (a rounding band):
+ *   A = [G' < LO1|HI1]  (q_i inside real ball j): row sums -> per generated sample, column sums -> per real
+ *   B = [G0 < LO2|HI2]  (real x_j inside generated ball i, LO2 ~ r_i^2 - |q_i|^2): column sums -> per real.
+ * Counts are summed in float32: exact below 2^24.
+ */
+function crossCountModel(): Uint8Array {
+  const FLOAT32 = onnx.TensorProto.DataType.FLOAT;
+  const compare = (g: string, t: string, out: string): onnxProto.onnx.INodeProto[] => [
+    { opType: "Less", input: [g, t], output: [`${out}_b`] },
+    { opType: "Cast", input: [`${out}_b`], output: [out], attribute: [intAttr("to", FLOAT32)] },
+  ];
+  const sum = (x: string, axis: string, out: string): onnxProto.onnx.INodeProto => ({
+    opType: "ReduceSum",
+    input: [x, axis],
+    output: [out],
+    attribute: [intAttr("keepdims", 0)],
+  });
+  return encodeModel({
+    name: "cross_counts",
+    node: [
+      shiftedDistances,
+      { opType: "Add", input: ["G", "R"], output: ["G0"] },
+      ...compare("G", "LO1", "A_lo"),
+      ...compare("G", "HI1", "A_hi"),
+      ...compare("G0", "LO2", "B_lo"),
+      ...compare("G0", "HI2", "B_hi"),
+      sum("A_lo", "ROWS", "ROW_LO"),
+      sum("A_hi", "ROWS", "ROW_HI"),
+      sum("A_lo", "COLS", "COL_LO"),
+      sum("A_hi", "COLS", "COL_HI"),
+      sum("B_lo", "COLS", "REC_LO"),
+      sum("B_hi", "COLS", "REC_HI"),
+    ],
+    initializer: [
+      { name: "ROWS", dataType: INT64, dims: [1], int64Data: [1] },
+      { name: "COLS", dataType: INT64, dims: [1], int64Data: [0] },
+    ],
+    input: [
+      valueInfo("Q", DOUBLE, ["B", "D"]),
+      valueInfo("X", DOUBLE, ["N", "D"]),
+      valueInfo("C", DOUBLE, [1, "N"]),
+      valueInfo("R", DOUBLE, [1, "N"]),
+      valueInfo("LO1", DOUBLE, ["B", 1]),
+      valueInfo("HI1", DOUBLE, ["B", 1]),
+      valueInfo("LO2", DOUBLE, ["B", 1]),
+      valueInfo("HI2", DOUBLE, ["B", 1]),
+    ],
+    output: [
+      valueInfo("ROW_LO", FLOAT32, ["B"]),
+      valueInfo("ROW_HI", FLOAT32, ["B"]),
+      valueInfo("COL_LO", FLOAT32, ["N"]),
+      valueInfo("COL_HI", FLOAT32, ["N"]),
+      valueInfo("REC_LO", FLOAT32, ["N"]),
+      valueInfo("REC_HI", FLOAT32, ["N"]),
+    ],
+  });
+}
+
+/**
+ * KID kernel sums. For s = a.b, sum_ij (s_ij / D + 1)^3 = m n + 3 S1 / D + 3 S2 / D^2 + S3 / D^3 with
+ * S1 = sum s (cheap: a dot product of the column sums, done in JS), S2 = sum s^2 = <A^T A, B^T B>_F
+ * (two D x D Gram matrices) and S3 = sum s^3, the only term that needs the m x n products. Expanding
+ * saves two of four elementwise passes over the m x n matrix; each term is a float64 sum of values of
+ * moderate size. Outputs S2 and S3 for the pairs (X, X), (Y, Y), (X, Y).
  */
 function kernelSumsModel(): Uint8Array {
-  const block = (a: string, b: string, out: string): onnxProto.onnx.INodeProto[] => [
+  const cubes = (a: string, b: string, out: string): onnxProto.onnx.INodeProto[] => [
     { opType: "Gemm", input: [a, b], output: [`${out}_p`], attribute: [intAttr("transB", 1)] },
-    { opType: "Div", input: [`${out}_p`, "DIM"], output: [`${out}_s`] },
-    { opType: "Add", input: [`${out}_s`, "ONE"], output: [`${out}_t`] },
-    { opType: "Pow", input: [`${out}_t`, "THREE"], output: [`${out}_k`] },
-    { opType: "ReduceSum", input: [`${out}_k`], output: [out], attribute: [intAttr("keepdims", 0)] },
+    { opType: "Pow", input: [`${out}_p`, "THREE"], output: [`${out}_c`] },
+    { opType: "ReduceSum", input: [`${out}_c`], output: [`${out}3`], attribute: [intAttr("keepdims", 0)] },
   ];
+  const keep0 = [intAttr("keepdims", 0)];
   return encodeModel({
     name: "kid_kernel_sums",
-    node: [...block("X", "X", "SXX"), ...block("Y", "Y", "SYY"), ...block("X", "Y", "SXY")],
-    initializer: [scalar("ONE", 1), scalar("THREE", 3)],
-    input: [
-      valueInfo("X", DOUBLE, ["m", "D"]),
-      valueInfo("Y", DOUBLE, ["n", "D"]),
-      valueInfo("DIM", DOUBLE, []),
+    node: [
+      ...cubes("X", "X", "XX"),
+      ...cubes("Y", "Y", "YY"),
+      ...cubes("X", "Y", "XY"),
+      { opType: "Gemm", input: ["X", "X"], output: ["GX"], attribute: [intAttr("transA", 1)] },
+      { opType: "Gemm", input: ["Y", "Y"], output: ["GY"], attribute: [intAttr("transA", 1)] },
+      { opType: "ReduceSumSquare", input: ["GX"], output: ["XX2"], attribute: keep0 },
+      { opType: "ReduceSumSquare", input: ["GY"], output: ["YY2"], attribute: keep0 },
+      { opType: "Mul", input: ["GX", "GY"], output: ["GXY"] },
+      { opType: "ReduceSum", input: ["GXY"], output: ["XY2"], attribute: keep0 },
     ],
-    output: [valueInfo("SXX", DOUBLE, []), valueInfo("SYY", DOUBLE, []), valueInfo("SXY", DOUBLE, [])],
+    initializer: [scalar("THREE", 3)],
+    input: [valueInfo("X", DOUBLE, ["m", "D"]), valueInfo("Y", DOUBLE, ["n", "D"])],
+    output: ["XX2", "XX3", "YY2", "YY3", "XY2", "XY3"].map((name) => valueInfo(name, DOUBLE, [])),
   });
 }
 
@@ -165,12 +234,13 @@ function gramModel(): Uint8Array {
   });
 }
 
-type KernelName = "nearest" | "scaledNearest" | "count" | "kernelSums" | "gram";
+type KernelName = "nearest" | "scaledNearest" | "count" | "crossCount" | "kernelSums" | "gram";
 
 const builders: Record<KernelName, () => Uint8Array> = {
   nearest: nearestModel,
   scaledNearest: scaledNearestModel,
   count: countModel,
+  crossCount: crossCountModel,
   kernelSums: kernelSumsModel,
   gram: gramModel,
 };
@@ -280,21 +350,72 @@ export async function countBlock(
   return { below: outputData(out, "NLO"), belowOrBand: outputData(out, "NHI") };
 }
 
-/** Sums over all pairs of (a.b/D + 1)^3 within x [m, D], within y [n, D] and across. */
-export async function kernelSums(
+/** Power sums of the products s = a.b over all pairs: S2 = sum s^2 and S3 = sum s^3 (see kernelSumsModel). */
+export interface PairPowerSums {
+  s2: number;
+  s3: number;
+}
+
+/** S2 and S3 within x [m, D], within y [n, D] and across. */
+export async function pairPowerSums(
   x: Float64Array,
   m: number,
   y: Float64Array,
   n: number,
   d: number,
-): Promise<{ xx: number; yy: number; xy: number }> {
+): Promise<{ xx: PairPowerSums; yy: PairPowerSums; xy: PairPowerSums }> {
   const s = await session("kernelSums");
-  const out = await s.run({
-    X: f64(x, [m, d]),
-    Y: f64(y, [n, d]),
-    DIM: f64(Float64Array.of(d), []),
+  const out = await s.run({ X: f64(x, [m, d]), Y: f64(y, [n, d]) });
+  const pair = (name: string): PairPowerSums => ({
+    s2: outputData(out, `${name}2`)[0]!,
+    s3: outputData(out, `${name}3`)[0]!,
   });
-  return { xx: outputData(out, "SXX")[0]!, yy: outputData(out, "SYY")[0]!, xy: outputData(out, "SXY")[0]! };
+  return { xx: pair("XX"), yy: pair("YY"), xy: pair("XY") };
+}
+
+/** Per-block counts of the cross pass (see crossCountModel); float32 arrays of exact integers. */
+export interface CrossCounts {
+  rowLo: Float32Array;
+  rowHi: Float32Array;
+  colLo: Float32Array;
+  colHi: Float32Array;
+  recLo: Float32Array;
+  recHi: Float32Array;
+}
+
+export async function crossCountBlock(
+  q: Float64Array,
+  x: Float64Array,
+  c: Float64Array,
+  r: Float64Array,
+  bands: { lo1: Float64Array; hi1: Float64Array; lo2: Float64Array; hi2: Float64Array },
+  shape: BlockShape,
+): Promise<CrossCounts> {
+  const s = await session("crossCount");
+  const out = await s.run({
+    Q: f64(q, [shape.b, shape.d]),
+    X: f64(x, [shape.n, shape.d]),
+    C: f64(c, [1, shape.n]),
+    R: f64(r, [1, shape.n]),
+    LO1: f64(bands.lo1, [shape.b, 1]),
+    HI1: f64(bands.hi1, [shape.b, 1]),
+    LO2: f64(bands.lo2, [shape.b, 1]),
+    HI2: f64(bands.hi2, [shape.b, 1]),
+  });
+  const get = (name: string): Float32Array => {
+    const t = out[name];
+    if (t === undefined || !(t.data instanceof Float32Array))
+      throw new Error(`native kernel output ${name} missing`);
+    return t.data;
+  };
+  return {
+    rowLo: get("ROW_LO"),
+    rowHi: get("ROW_HI"),
+    colLo: get("COL_LO"),
+    colHi: get("COL_HI"),
+    recLo: get("REC_LO"),
+    recHi: get("REC_HI"),
+  };
 }
 
 /** A^T A [D, D] of a row-major A [N, D]. */

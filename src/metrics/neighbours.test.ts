@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fromRows, type Matrix, matrix, selectRows } from "../util/matrix.ts";
 import { Rng } from "../util/rng.ts";
-import { countWithin, knn, kthRadiiSq, minScaledSqDistance } from "./neighbours.ts";
+import { countWithin, crossBallCounts, knn, kthRadiiSq, minScaledSqDistance } from "./neighbours.ts";
 import { bruteSqDistance, gaussian } from "./testing.ts";
 
 /** Brute-force k nearest (distance, then index) of every query row. */
@@ -33,7 +33,7 @@ function tiedFeatures(n: number, d: number, seed: number): Matrix {
 test("knn equals a brute-force scan on continuous data, across several blocks", async () => {
   const x = gaussian(700, 5, 1);
   const q = gaussian(300, 5, 2);
-  const got = await knn(q, x, 4);
+  const got = await knn(q, x, 4, { blockRows: 64 });
   const want = bruteKnn(q, x, 4, false);
   assert.deepEqual(Array.from(got.indices), want.idx);
   assert.deepEqual(Array.from(got.sqDistances), want.d2);
@@ -132,4 +132,50 @@ test("one-dimensional points", async () => {
   const got = await knn(fromRows([[0.5], [10]]), x, 2);
   assert.deepEqual(Array.from(got.indices), [0, 1, 4, 3]);
   assert.deepEqual(Array.from(got.distances), [0.5, 0.5, 6, 7]);
+});
+
+test("crossBallCounts equals brute force on tied integer data, blocks and band rechecks included", async () => {
+  const fake = tiedFeatures(500, 3, 13);
+  const real = tiedFeatures(350, 3, 14);
+  const rng = new Rng(15);
+  const rf = Float64Array.from({ length: fake.rows }, () => rng.int(5));
+  const rr = Float64Array.from({ length: real.rows }, () => rng.int(5));
+  const got = await crossBallCounts(fake, real, rf, rr, { blockRows: 37 });
+  const inReal = new Array<number>(fake.rows).fill(0);
+  const own = new Array<number>(real.rows).fill(0);
+  const inFake = new Array<number>(real.rows).fill(0);
+  for (let i = 0; i < fake.rows; i++) {
+    for (let j = 0; j < real.rows; j++) {
+      const d2 = bruteSqDistance(fake, i, real, j);
+      if (d2 < rr[j]!) {
+        inReal[i]!++;
+        own[j]!++;
+      }
+      if (d2 < rf[i]!) inFake[j]!++;
+    }
+  }
+  assert.deepEqual(Array.from(got.fakeInRealBalls), inReal);
+  assert.deepEqual(Array.from(got.fakeInOwnBall), own);
+  assert.deepEqual(Array.from(got.realInFakeBalls), inFake);
+});
+
+test("results do not depend on the block size", async () => {
+  const x = tiedFeatures(300, 4, 16);
+  const q = tiedFeatures(130, 4, 17);
+  const t = Float64Array.from({ length: q.rows }, (_, i) => 1 + (i % 4));
+  const w = Float64Array.from({ length: x.rows }, (_, j) => 1 / (1 + (j % 3)));
+  const runs = await Promise.all(
+    [1, 7, 64, 1000].map(async (blockRows) => ({
+      nn: await knn(q, x, 6, { blockRows }),
+      self: await knn(x, x, 3, { excludeSelf: true, blockRows }),
+      count: await countWithin(q, x, { rowThresholdSq: t, blockRows }),
+      scaled: await minScaledSqDistance(q, x, w, { blockRows }),
+    })),
+  );
+  for (const r of runs.slice(1)) {
+    assert.deepEqual(Array.from(r.nn.sqDistances), Array.from(runs[0]!.nn.sqDistances));
+    assert.deepEqual(Array.from(r.self.sqDistances), Array.from(runs[0]!.self.sqDistances));
+    assert.deepEqual(Array.from(r.count), Array.from(runs[0]!.count));
+    assert.deepEqual(Array.from(r.scaled.values), Array.from(runs[0]!.scaled.values));
+  }
 });

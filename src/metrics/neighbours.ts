@@ -5,10 +5,12 @@
 // How: a block of query rows at a time, the native kernel computes d2 - |q|^2 = |x|^2 - 2 q.x for the
 // whole base (never an Nq x N matrix: memory is O(block x N)) and keeps a few candidates per row. The
 // candidates' distances are then recomputed exactly in JS as sums of squared differences (exactly 0
-// for duplicates), and a row whose answer the product form's rounding could have changed is rescanned
-// exactly. So results do not depend on how the native product rounds: they equal an exact float64 scan.
+// for duplicates). A nearest-neighbour row whose answer the product form's rounding could have changed
+// (exact ties at the k-th distance) is searched again with more candidates; a count touched by the
+// rounding band is recounted exactly. So results do not depend on how the native product rounds: they
+// equal an exact float64 scan.
 import type { Matrix } from "../util/matrix.ts";
-import { countBlock, nearestBlock, scaledNearestBlock } from "./native.ts";
+import { countBlock, crossCountBlock, nearestBlock, scaledNearestBlock } from "./native.ts";
 
 /** Elements of one block's [B, N] intermediate: 2^21 doubles = 16 MiB, small next to the data. */
 const BLOCK_ELEMENTS = 1 << 21;
@@ -28,7 +30,7 @@ export interface Neighbours {
   distances: Float64Array;
 }
 
-export interface KnnOptions {
+export interface KnnOptions extends BlockOptions {
   /**
    * The query is the base itself (row i of query = row i of base): skip j = i. Exact duplicates of a
    * row are still neighbours, at distance 0.
@@ -71,8 +73,20 @@ function toleranceScale(d: number): number {
   return (4 * d + 32) * 2 ** -53;
 }
 
-function blockRows(n: number, total: number): number {
+/** Query rows per native call: about BLOCK_ELEMENTS / N, or the caller's choice (results do not depend on it). */
+function blockRows(n: number, total: number, requested?: number): number {
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < 1)
+      throw new RangeError(`blockRows must be >= 1, got ${requested}`);
+    return Math.min(requested, total);
+  }
   return Math.max(1, Math.min(total, 4096, Math.floor(BLOCK_ELEMENTS / Math.max(n, 1))));
+}
+
+/** Memory/speed knob shared by the blocked searches. */
+export interface BlockOptions {
+  /** Query rows per native call; default about 2^21 / N (16 MiB per intermediate). */
+  blockRows?: number;
 }
 
 function maxOf(a: Float64Array): number {
@@ -101,27 +115,6 @@ function insertSorted(values: Float64Array, indices: Int32Array, len: number, v:
   return len + 1;
 }
 
-/** The k nearest rows of `base` for every row of `query`, by an exact scan of all base rows. */
-function exactNearestRow(
-  query: Matrix,
-  i: number,
-  base: Matrix,
-  k: number,
-  skip: number,
-  values: Float64Array,
-  indices: Int32Array,
-): void {
-  let len = 0;
-  for (let j = 0; j < base.rows; j++) {
-    if (j === skip) continue;
-    const v = sqDistance(query.data, i, base.data, j, base.cols);
-    if (len < k) len = insertSorted(values, indices, len, v, j);
-    else if (v < values[k - 1]! || (v === values[k - 1]! && j < indices[k - 1]!)) {
-      len = insertSorted(values, indices, k - 1, v, j);
-    }
-  }
-}
-
 /**
  * The k nearest base rows of every query row (Euclidean), blocked and native; memory O(block x N).
  * Results equal an exact float64 scan: distances exactly, indices up to the order among rows at
@@ -148,43 +141,60 @@ export async function knn(
   const qn = rowSqNorms(query);
   const tolScale = toleranceScale(d);
   const xnMax = maxOf(xn);
-  const kc = Math.min(n, k + (excludeSelf ? 1 : 0) + CANDIDATE_MARGIN);
-
   const indices = new Int32Array(nq * k);
   const sqDistances = new Float64Array(nq * k);
-  const candValues = new Float64Array(kc + 1);
-  const candIndices = new Int32Array(kc + 1);
-  const B = blockRows(n, nq);
-  for (let start = 0; start < nq; start += B) {
-    const b = Math.min(B, nq - start);
-    const block = await nearestBlock(
-      query.data.subarray(start * d, (start + b) * d),
-      base.data,
-      xn,
-      { b, n, d },
-      kc,
-    );
-    for (let r = 0; r < b; r++) {
-      const i = start + r;
-      const skip = excludeSelf ? i : -1;
 
-      // exact distances of the candidates, nearest first
-      let len = 0;
-      for (let c = 0; c < kc; c++) {
-        const j = Number(block.indices[r * kc + c]!);
-        if (j === skip) continue;
-        len = insertSorted(candValues, candIndices, len, sqDistance(query.data, i, base.data, j, d), j);
+  // rows whose candidates cannot prove the answer (ties at the k-th distance) go round again with
+  // four times the candidates; with all N rows as candidates every row is proven
+  let rows: Int32Array | null = null; // null: all query rows
+  let kc = Math.min(n, k + (excludeSelf ? 1 : 0) + CANDIDATE_MARGIN);
+  for (;;) {
+    const unproven: number[] = [];
+    const candValues = new Float64Array(kc + 1);
+    const candIndices = new Int32Array(kc + 1);
+    const count = rows === null ? nq : rows.length;
+    const B = blockRows(n, count, options.blockRows);
+    for (let start = 0; start < count; start += B) {
+      const b = Math.min(B, count - start);
+      const q =
+        rows === null ? query.data.subarray(start * d, (start + b) * d) : gatherRows(query, rows, start, b);
+      const block = await nearestBlock(q, base.data, xn, { b, n, d }, kc);
+      for (let r = 0; r < b; r++) {
+        const i = rows === null ? start + r : rows[start + r]!;
+        const skip = excludeSelf ? i : -1;
+
+        // exact distances of the candidates, nearest first
+        let len = 0;
+        for (let c = 0; c < kc; c++) {
+          const j = Number(block.indices[r * kc + c]!);
+          if (j === skip) continue;
+          len = insertSorted(candValues, candIndices, len, sqDistance(query.data, i, base.data, j, d), j);
+        }
+
+        // every row left out has d2 >= its product-form value minus the rounding band
+        const lowerBound = Math.max(0, block.values[r * kc + kc - 1]! + qn[i]! - tolScale * (qn[i]! + xnMax));
+        if (kc < n && candValues[k - 1]! > lowerBound) {
+          unproven.push(i);
+          continue;
+        }
+        sqDistances.set(candValues.subarray(0, k), i * k);
+        indices.set(candIndices.subarray(0, k), i * k);
       }
-
-      // every row left out has d2 >= its product-form value minus the rounding band
-      const lowerBound = Math.max(0, block.values[r * kc + kc - 1]! + qn[i]! - tolScale * (qn[i]! + xnMax));
-      const certified = kc === n || candValues[k - 1]! <= lowerBound;
-      if (!certified) exactNearestRow(query, i, base, k, skip, candValues, candIndices);
-      sqDistances.set(candValues.subarray(0, k), i * k);
-      indices.set(candIndices.subarray(0, k), i * k);
     }
+    if (unproven.length === 0) break;
+    rows = Int32Array.from(unproven);
+    kc = Math.min(n, kc * 4);
   }
   return { n: nq, k, indices, sqDistances, distances: sqDistances.map(Math.sqrt) };
+}
+
+/** Rows rows[start .. start + b) of x packed into a new array [b, D]. */
+function gatherRows(x: Matrix, rows: Int32Array, start: number, b: number): Float64Array {
+  const d = x.cols;
+  const out = new Float64Array(b * d);
+  for (let r = 0; r < b; r++)
+    out.set(x.data.subarray(rows[start + r]! * d, (rows[start + r]! + 1) * d), r * d);
+  return out;
 }
 
 /**
@@ -199,7 +209,7 @@ export async function kthRadiiSq(x: Matrix, k: number): Promise<Float64Array> {
   return out;
 }
 
-export interface CountOptions {
+export interface CountOptions extends BlockOptions {
   /** Count base row j when d2(q_i, x_j) < columnThresholdSq[j] (strict); length N. */
   columnThresholdSq?: Float64Array;
   /** Count base row j when d2(q_i, x_j) < rowThresholdSq[i] (strict); length Nq. */
@@ -241,7 +251,7 @@ export async function countWithin(query: Matrix, base: Matrix, options: CountOpt
   const c = colT === undefined ? xn : xn.map((v, j) => v - colT[j]!);
   const scale = xn.reduce((m, v, j) => Math.max(m, v + (colT === undefined ? 0 : Math.abs(colT[j]!))), 0);
   const counts = new Int32Array(nq);
-  const B = blockRows(n, nq);
+  const B = blockRows(n, nq, options.blockRows);
   const lo = new Float64Array(B);
   const hi = new Float64Array(B);
   for (let start = 0; start < nq; start += B) {
@@ -289,6 +299,7 @@ export async function minScaledSqDistance(
   query: Matrix,
   base: Matrix,
   weights: Float64Array,
+  options: BlockOptions = {},
 ): Promise<{ values: Float64Array; indices: Int32Array }> {
   checkWidths(query, base, "minScaledSqDistance");
   if (weights.length !== base.rows) {
@@ -305,7 +316,7 @@ export async function minScaledSqDistance(
 
   const values = new Float64Array(nq);
   const indices = new Int32Array(nq);
-  const B = blockRows(n, nq);
+  const B = blockRows(n, nq, options.blockRows);
   for (let start = 0; start < nq; start += B) {
     const b = Math.min(B, nq - start);
     const block = await scaledNearestBlock(
@@ -339,4 +350,112 @@ export async function minScaledSqDistance(
     }
   }
   return { values, indices };
+}
+
+/** Ball memberships between generated and real rows (the counts behind PRDC), see `crossBallCounts`. */
+export interface BallCounts {
+  /** Per generated row y: #{real x : d(y, x) < r_x}. */
+  fakeInRealBalls: Int32Array;
+  /** Per real row x: #{generated y : d(y, x) < r_x} (generated samples inside x's own ball). */
+  fakeInOwnBall: Int32Array;
+  /** Per real row x: #{generated y : d(y, x) < r_y}. */
+  realInFakeBalls: Int32Array;
+}
+
+/**
+ * The three ball-membership counts between generated rows Y [M, D] with radii^2 `fakeRadiiSq` and real
+ * rows X [N, D] with radii^2 `realRadiiSq` (strict '<'), from one native pass over the M x N distances
+ * (memory O(block x N)). Rows and columns touched by the rounding band are recounted exactly.
+ */
+export async function crossBallCounts(
+  fake: Matrix,
+  real: Matrix,
+  fakeRadiiSq: Float64Array,
+  realRadiiSq: Float64Array,
+  options: BlockOptions = {},
+): Promise<BallCounts> {
+  checkWidths(fake, real, "crossBallCounts");
+  const { rows: m, cols: d } = fake;
+  const n = real.rows;
+  if (fakeRadiiSq.length !== m || realRadiiSq.length !== n) {
+    throw new RangeError(
+      `crossBallCounts: radii for ${fakeRadiiSq.length}/${realRadiiSq.length} rows, sets of ${m}/${n}`,
+    );
+  }
+  const xn = rowSqNorms(real);
+  const qn = rowSqNorms(fake);
+  const tolScale = toleranceScale(d);
+  const c = xn.map((v, j) => v - realRadiiSq[j]!);
+  const scale = maxOf(xn) + maxOf(realRadiiSq);
+
+  const fakeInRealBalls = new Int32Array(m);
+  const colLo = new Float64Array(n);
+  const colHi = new Float64Array(n);
+  const recLo = new Float64Array(n);
+  const recHi = new Float64Array(n);
+  const B = blockRows(n, m, options.blockRows);
+  const bands = {
+    lo1: new Float64Array(B),
+    hi1: new Float64Array(B),
+    lo2: new Float64Array(B),
+    hi2: new Float64Array(B),
+  };
+  for (let start = 0; start < m; start += B) {
+    const b = Math.min(B, m - start);
+    for (let r = 0; r < b; r++) {
+      const i = start + r;
+      const band1 = tolScale * (qn[i]! + scale);
+      const band2 = tolScale * (qn[i]! + scale + fakeRadiiSq[i]!);
+      bands.lo1[r] = -qn[i]! - band1;
+      bands.hi1[r] = -qn[i]! + band1;
+      bands.lo2[r] = fakeRadiiSq[i]! - qn[i]! - band2;
+      bands.hi2[r] = fakeRadiiSq[i]! - qn[i]! + band2;
+    }
+    const sub = (a: Float64Array): Float64Array => a.subarray(0, b);
+    const res = await crossCountBlock(
+      fake.data.subarray(start * d, (start + b) * d),
+      real.data,
+      c,
+      realRadiiSq,
+      { lo1: sub(bands.lo1), hi1: sub(bands.hi1), lo2: sub(bands.lo2), hi2: sub(bands.hi2) },
+      { b, n, d },
+    );
+
+    // per generated row: certain, or recounted exactly
+    for (let r = 0; r < b; r++) {
+      const i = start + r;
+      if (res.rowLo[r] === res.rowHi[r]) {
+        fakeInRealBalls[i] = res.rowLo[r]!;
+        continue;
+      }
+      let count = 0;
+      for (let j = 0; j < n; j++) if (sqDistance(fake.data, i, real.data, j, d) < realRadiiSq[j]!) count++;
+      fakeInRealBalls[i] = count;
+    }
+    for (let j = 0; j < n; j++) {
+      colLo[j]! += res.colLo[j]!;
+      colHi[j]! += res.colHi[j]!;
+      recLo[j]! += res.recLo[j]!;
+      recHi[j]! += res.recHi[j]!;
+    }
+  }
+
+  // per real row: certain when no pair of its column fell in the band, else recounted exactly
+  const fakeInOwnBall = new Int32Array(n);
+  const realInFakeBalls = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    if (colLo[j] === colHi[j]) fakeInOwnBall[j] = colLo[j]!;
+    else {
+      let count = 0;
+      for (let i = 0; i < m; i++) if (sqDistance(fake.data, i, real.data, j, d) < realRadiiSq[j]!) count++;
+      fakeInOwnBall[j] = count;
+    }
+    if (recLo[j] === recHi[j]) realInFakeBalls[j] = recLo[j]!;
+    else {
+      let count = 0;
+      for (let i = 0; i < m; i++) if (sqDistance(fake.data, i, real.data, j, d) < fakeRadiiSq[i]!) count++;
+      realInFakeBalls[j] = count;
+    }
+  }
+  return { fakeInRealBalls, fakeInOwnBall, realInFakeBalls };
 }

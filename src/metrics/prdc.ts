@@ -14,7 +14,7 @@
 //   density   = (1/(kM)) sum_y #{x : y in B(x, r_k(x))}        (can exceed 1)
 //   coverage  = (1/N) #{x : B(x, r_k(x)) contains some y}
 import { type Matrix, selectRows } from "../util/matrix.ts";
-import { countWithin, kthRadiiSq, minScaledSqDistance } from "./neighbours.ts";
+import { crossBallCounts, kthRadiiSq, minScaledSqDistance } from "./neighbours.ts";
 import { median } from "./stats.ts";
 import { checkFeatures, checkSameWidth } from "./validate.ts";
 
@@ -94,12 +94,15 @@ export async function prdc(real: Matrix, fake: Matrix, options: PrdcOptions = {}
   if (r2Real.length !== n) throw new RangeError(`realRadiiSq has ${r2Real.length} values for ${n} real rows`);
   const r2Fake = await kthRadiiSq(fake, k);
 
-  // per generated sample: real balls containing it (precision, density)
-  const fakeInRealBalls = await countWithin(fake, real, { columnThresholdSq: r2Real });
-  // per real sample: generated balls containing it (recall)
-  const realInFakeBalls = await countWithin(real, fake, { columnThresholdSq: r2Fake });
-  // per real sample: generated samples inside its own ball (coverage)
-  const fakeInOwnBall = await countWithin(real, fake, { rowThresholdSq: r2Real });
+  // ball memberships in one pass over the generated x real distances: real balls holding each generated
+  // sample (precision, density), generated samples in each real ball (coverage), generated balls
+  // holding each real sample (recall)
+  const { fakeInRealBalls, fakeInOwnBall, realInFakeBalls } = await crossBallCounts(
+    fake,
+    real,
+    r2Fake,
+    r2Real,
+  );
 
   let inside = 0;
   for (let j = 0; j < m; j++) inside += fakeInRealBalls[j]!;
