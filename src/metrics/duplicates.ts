@@ -5,6 +5,7 @@
 // A pair is a near-duplicate when its distance is below t. The generated pair rate (near-duplicate
 // pairs / all M(M-1)/2 pairs) is compared with the same rate on a seeded random subset of real rows of
 // the same size M: a collapsing generator repeats itself far more often than the data does.
+import { InputError } from "../util/errors.ts";
 import { type Matrix, selectRows } from "../util/matrix.ts";
 import { Rng } from "../util/rng.ts";
 import { countWithin, knn } from "./neighbours.ts";
@@ -89,11 +90,11 @@ export async function nearDuplicates(
   const maxNeighbours = options.maxNeighbours ?? NEAR_DUPLICATE_DEFAULTS.maxNeighbours;
   const maxPairs = options.maxPairs ?? NEAR_DUPLICATE_DEFAULTS.maxPairs;
   if (real.rows < 2 || fake.rows < 2) {
-    throw new RangeError(
+    throw new InputError(
       `near-duplicates need >= 2 rows per set, got ${real.rows} real and ${fake.rows} generated`,
     );
   }
-  if (!(q >= 0 && q <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${q}`);
+  if (!(q >= 0 && q <= 100)) throw new InputError(`percentile must be in [0, 100], got ${q}`);
   const m = fake.rows;
   const warnings: string[] = [];
 

@@ -7,6 +7,7 @@
 // (Sx^(1/2) (Sx^(1/2) Sy) Sx^(-1/2) when Sx is invertible, and by continuity otherwise), and the second
 // is symmetric PSD, so two symmetric eigenproblems replace the general sqrtm that produces imaginary
 // parts and NaN on near-singular covariances.
+import { InputError } from "../util/errors.ts";
 import type { Matrix } from "../util/matrix.ts";
 import { selectRows } from "../util/matrix.ts";
 import { Rng } from "../util/rng.ts";
@@ -35,7 +36,7 @@ export interface FrechetResult {
 
 /** Mean and covariance (N - 1) of X [N, D]; needs N >= 2. */
 export async function gaussianStats(x: Matrix): Promise<GaussianStats> {
-  if (x.rows < 2) throw new RangeError(`Frechet distance needs at least 2 rows per set, got ${x.rows}`);
+  if (x.rows < 2) throw new InputError(`Frechet distance needs at least 2 rows per set, got ${x.rows}`);
   const mu = columnMeans(x);
   return { n: x.rows, mu, sigma: await covariance(x, mu) };
 }
@@ -46,7 +47,7 @@ export async function gaussianStats(x: Matrix): Promise<GaussianStats> {
  */
 export function frechetFromStats(a: GaussianStats, b: GaussianStats): FrechetResult {
   const d = a.mu.length;
-  if (b.mu.length !== d) throw new RangeError(`Frechet distance: dimensions ${d} and ${b.mu.length} differ`);
+  if (b.mu.length !== d) throw new InputError(`Frechet distance: dimensions ${d} and ${b.mu.length} differ`);
   const warnings: string[] = [];
   for (const [name, s] of [
     ["real", a],
@@ -140,7 +141,7 @@ export async function frechetInfinity(
   const m = fake.rows;
   const sizes = options.sizes ?? defaultSizes(m, d);
   if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 2 || s > m)) {
-    throw new RangeError(
+    throw new InputError(
       `FD-infinity needs >= 2 subset sizes, each an integer in 2..${m}; got [${sizes.join(", ")}]`,
     );
   }
@@ -168,7 +169,7 @@ export async function frechetInfinity(
     sxy += (xs[i]! - mx) * (ys[i]! - my);
     sxx += (xs[i]! - mx) ** 2;
   }
-  if (sxx === 0) throw new RangeError("FD-infinity needs at least two distinct subset sizes");
+  if (sxx === 0) throw new InputError("FD-infinity needs at least two distinct subset sizes");
   const slope = sxy / sxx;
   const fdFull = frechetFromStats(realStats, await gaussianStats(fake)).fd;
   return { fdInfinity: my - slope * mx, slope, points, fdFull, nReal: real.rows, nFake: m, dim: d, warnings };
@@ -178,7 +179,7 @@ export async function frechetInfinity(
 function defaultSizes(m: number, d: number): number[] {
   const smallest = Math.max(Math.ceil(m / 5), d + 2);
   if (smallest >= m) {
-    throw new RangeError(`FD-infinity needs more generated rows than D + 2 = ${d + 2} to vary N, got ${m}`);
+    throw new InputError(`FD-infinity needs more generated rows than D + 2 = ${d + 2} to vary N, got ${m}`);
   }
   const count = 8;
   const sizes: number[] = [];

@@ -5,6 +5,7 @@
 // MMD^2_u = sum_{i != j} k(x_i, x_j) / (m (m - 1)) + sum_{i != j} k(y_i, y_j) / (n (n - 1))
 //           - 2 sum_{i, j} k(x_i, y_j) / (m n).
 // Unbiased, so it can be negative, and KID(X, X) on one set is not 0 (its Y terms include i = j pairs).
+import { InputError } from "../util/errors.ts";
 import type { Matrix } from "../util/matrix.ts";
 import { Rng } from "../util/rng.ts";
 import { type PairPowerSums, pairPowerSums } from "./native.ts";
@@ -57,7 +58,7 @@ function kernelTrace(rows: Float64Array, n: number, d: number): number {
 export async function mmdUnbiased(x: Matrix, y: Matrix): Promise<number> {
   checkSameWidth(x, y);
   if (x.rows < 2 || y.rows < 2)
-    throw new RangeError(`MMD needs >= 2 rows per set, got ${x.rows} and ${y.rows}`);
+    throw new InputError(`MMD needs >= 2 rows per set, got ${x.rows} and ${y.rows}`);
   return mmdOfRows(x.data, x.rows, y.data, y.rows, x.cols);
 }
 
@@ -110,9 +111,9 @@ export async function kid(real: Matrix, fake: Matrix, options: KidOptions = {}):
   const requested = options.subsetSize ?? KID_DEFAULTS.subsetSize;
   const seed = options.seed ?? KID_DEFAULTS.seed;
   if (!Number.isInteger(subsets) || subsets < 1)
-    throw new RangeError(`KID subsets must be >= 1, got ${subsets}`);
+    throw new InputError(`KID subsets must be >= 1, got ${subsets}`);
   if (!Number.isInteger(requested) || requested < 2) {
-    throw new RangeError(`KID subset size must be an integer >= 2, got ${requested}`);
+    throw new InputError(`KID subset size must be an integer >= 2, got ${requested}`);
   }
   const d = real.cols;
   const warnings: string[] = [];
@@ -120,7 +121,7 @@ export async function kid(real: Matrix, fake: Matrix, options: KidOptions = {}):
   // shrink the subset to the smaller set, and say so
   const m = Math.min(requested, real.rows, fake.rows);
   if (m < 2)
-    throw new RangeError(`KID needs >= 2 rows per set, got ${real.rows} real and ${fake.rows} generated`);
+    throw new InputError(`KID needs >= 2 rows per set, got ${real.rows} real and ${fake.rows} generated`);
   if (m < requested) {
     warnings.push(
       `subset size shrunk from ${requested} to ${m} rows (the smaller set has ${m}); ` +

@@ -1,5 +1,6 @@
 // Seeded k-means (k-means++ seeding, then Lloyd iterations) on feature matrices: the bins of NDB and the
 // cells of the C_T memorisation test. Legend: X [N, D] points, C [K, D] centroids, a_i the cell of x_i.
+import { InputError } from "../util/errors.ts";
 import { type Matrix, matrix } from "../util/matrix.ts";
 import { Rng } from "../util/rng.ts";
 import { knn, sqDistance } from "./neighbours.ts";
@@ -55,7 +56,7 @@ function seedCentroids(x: Matrix, k: number, rng: Rng): Matrix {
       total += nearest[i]!;
     }
     if (total === 0) {
-      throw new RangeError(
+      throw new InputError(
         `k-means: the ${n} points have only ${m + 1} distinct values, fewer than K = ${k} cells`,
       );
     }
@@ -79,7 +80,7 @@ export async function kmeans(x: Matrix, options: KMeansOptions): Promise<KMeansR
   const { k } = options;
   const { rows: n, cols: d } = x;
   if (!Number.isInteger(k) || k < 1 || k > n)
-    throw new RangeError(`k-means needs 1 <= K <= N = ${n}, got K = ${k}`);
+    throw new InputError(`k-means needs 1 <= K <= N = ${n}, got K = ${k}`);
   const maxIterations = options.maxIterations ?? 100;
   const rng = new Rng(options.seed ?? 0).fork("kmeans");
   const centroids = seedCentroids(x, k, rng);

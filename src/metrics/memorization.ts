@@ -12,6 +12,7 @@
 //   samples are averaged, weighted by their test share. Strongly negative = copying; ~0 = fine;
 //   positive = underfitting. Here d_T is the distance to the nearest train point anywhere (not only in
 //   the same cell).
+import { InputError } from "../util/errors.ts";
 import type { Matrix } from "../util/matrix.ts";
 import { assignCells, kmeans } from "./kmeans.ts";
 import { knn } from "./neighbours.ts";
@@ -91,7 +92,7 @@ export async function memorization(
   checkFeatures(fake, "generated features");
   checkSameWidth(train, test, ["train", "test"]);
   checkSameWidth(train, fake, ["train", "generated"]);
-  if (train.rows < 2) throw new RangeError(`memorisation needs >= 2 train rows, got ${train.rows}`);
+  if (train.rows < 2) throw new InputError(`memorisation needs >= 2 train rows, got ${train.rows}`);
   const cellsK = options.cells ?? MEMORIZATION_DEFAULTS.cells;
   const minCell = options.minCellSamples ?? MEMORIZATION_DEFAULTS.minCellSamples;
   const warnings: string[] = [];

@@ -5,6 +5,7 @@
 //
 // Fit the bins once per dataset (`fitNdbBins`) and reuse them for every checkpoint, so that all
 // checkpoints are judged on the same bins.
+import { InputError } from "../util/errors.ts";
 import type { Matrix } from "../util/matrix.ts";
 import { assignCells, kmeans } from "./kmeans.ts";
 import { jsDivergence, normalCdf, normalCritical, twoProportionZ } from "./stats.ts";
@@ -68,7 +69,7 @@ export async function ndb(bins: NdbBins, fake: Matrix, options: { alpha?: number
   checkFeatures(fake, "generated features");
   checkSameWidth(bins.centroids, fake, ["bin centre", "generated"]);
   const alpha = options.alpha ?? NDB_DEFAULTS.alpha;
-  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`NDB alpha must be in (0, 1), got ${alpha}`);
+  if (!(alpha > 0 && alpha < 1)) throw new InputError(`NDB alpha must be in (0, 1), got ${alpha}`);
   const k = bins.centroids.rows;
   const n1 = bins.nTrain;
   const n2 = fake.rows;

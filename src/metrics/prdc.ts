@@ -13,6 +13,7 @@
 //   recall    = (1/N) #{x : x in B(y, r_k(y)) for some y}     (real samples the generator reaches)
 //   density   = (1/(kM)) sum_y #{x : y in B(x, r_k(x))}        (can exceed 1)
 //   coverage  = (1/N) #{x : B(x, r_k(x)) contains some y}
+import { InputError } from "../util/errors.ts";
 import { type Matrix, selectRows } from "../util/matrix.ts";
 import { crossBallCounts, kthRadiiSq, minScaledSqDistance } from "./neighbours.ts";
 import { median } from "./stats.ts";
@@ -58,7 +59,7 @@ export interface PrdcResult {
 function checkK(k: number, real: Matrix, fake: Matrix): void {
   const most = Math.min(real.rows, fake.rows) - 1;
   if (!Number.isInteger(k) || k < 1 || k > most) {
-    throw new RangeError(
+    throw new InputError(
       `k must be an integer in 1..${most} (each set needs more than k rows), got ${k} ` +
         `with ${real.rows} real and ${fake.rows} generated rows`,
     );
@@ -91,7 +92,7 @@ export async function prdc(real: Matrix, fake: Matrix, options: PrdcOptions = {}
 
   // k-th neighbour radii within each set (squared, exact)
   const r2Real = options.realRadiiSq ?? (await kthRadiiSq(real, k));
-  if (r2Real.length !== n) throw new RangeError(`realRadiiSq has ${r2Real.length} values for ${n} real rows`);
+  if (r2Real.length !== n) throw new InputError(`realRadiiSq has ${r2Real.length} values for ${n} real rows`);
   const r2Fake = await kthRadiiSq(fake, k);
 
   // ball memberships in one pass over the generated x real distances: real balls holding each generated
@@ -170,7 +171,7 @@ export async function realism(
   checkSameWidth(real, fake);
   const k = options.k ?? PRDC_DEFAULTS.k;
   if (!Number.isInteger(k) || k < 1 || k > real.rows - 1) {
-    throw new RangeError(`k must be an integer in 1..${real.rows - 1}, got ${k}`);
+    throw new InputError(`k must be an integer in 1..${real.rows - 1}, got ${k}`);
   }
   const r2 = options.realRadiiSq ?? (await kthRadiiSq(real, k));
 

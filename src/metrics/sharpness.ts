@@ -95,7 +95,7 @@ export function sharpnessScores(
 ): SharpnessScores {
   checkImages(images, "images");
   if (!(cutoff > 0 && cutoff < Math.SQRT1_2))
-    throw new RangeError(`cutoff must be in (0, 0.707), got ${cutoff}`);
+    throw new InputError(`cutoff must be in (0, 0.707), got ${cutoff}`);
   const { n, h, w, data } = images;
   const rowsLow = lowBins(h, cutoff);
   const colsLow = lowBins(w, cutoff);

@@ -96,6 +96,10 @@ test("metrics rejects bad inputs with messages naming the file", async () => {
   writeNpy(nan, Float64Array.of(1, 2, Number.NaN, 4), [2, 2]);
   assert.match((await run(nan, nan)).err, /nan\.npy: row 1, column 0 is NaN/);
 
+  const bigK = await run(realPath, fakePath, "--k", "500", "--kid-subsets", "1");
+  assert.equal(bigK.code, 2);
+  assert.match(bigK.err, /k must be an integer in 1\.\.199/);
+
   const badK = await run(realPath, fakePath, "--k", "zero");
   assert.equal(badK.code, 2);
   assert.match(badK.err, /expected an integer >= 1, got 'zero'/);
