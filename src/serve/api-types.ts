@@ -96,6 +96,10 @@ export interface SelectionState {
   selectedEpoch: number | null;
   /** One sentence: why this checkpoint, or why none. */
   summary: string;
+  /** The suggested next step, as `genreview review RUN` words it. */
+  nextAction: { title: string; why: string; firstStep: string; command: string | null };
+  /** Warnings carried from the evaluation and found while reviewing (e.g. notes for unevaluated epochs). */
+  warnings: string[];
 }
 
 export interface RunDetail {

@@ -31,7 +31,7 @@ import type {
   RunSummary,
 } from "./api-types.ts";
 import type { RunLocation } from "./discover.ts";
-import { judge, ruleState } from "./selection.ts";
+import { judge, resolveRule } from "./selection.ts";
 import { decodeRgba, encodeRgba } from "./strip-png.ts";
 
 const SEED_FILE = /^seed-(\d+)\.png$/;
@@ -71,38 +71,29 @@ function readRunFiles(dir: string): RunFiles {
   return { info, evaluation, notes, problems };
 }
 
-/** The notes in force for a checkpoint: the user's where written, the drafted ones otherwise. */
-function notesResolver(evaluation: Evaluation | undefined, notes: ReviewNotes | undefined) {
-  return (epoch: number): NoteTexts => {
-    const drafted = evaluation?.checkpoints.find((c) => c.epoch === epoch)?.notes ?? EMPTY_NOTES;
-    const user = notes?.checkpoints[String(epoch)] ?? {};
-    return {
-      quality: user.quality ?? drafted.quality,
-      diversity: user.diversity ?? drafted.diversity,
-      failure: user.failure ?? drafted.failure,
-    };
-  };
-}
-
-/** The rule state and, for an evaluated run with a valid rule, the judgement. */
-function judgeRun(files: RunFiles) {
-  const rule = ruleState(files.notes);
-  const evaluated = files.evaluation;
-  if (evaluated === undefined || rule.problem !== null) return { rule, judgement: undefined };
+/**
+ * The rule in force and, for an evaluated run whose review files are readable and whose rule is valid,
+ * the decision `genreview review RUN` would make.
+ */
+function judgeRun(dir: string, files: RunFiles) {
+  const rule = resolveRule(dir, files.notes);
+  const { evaluation, notes, info } = files;
+  if (evaluation === undefined || notes === undefined || info === undefined || rule.state.problem !== null) {
+    return { rule: rule.state, judgement: undefined };
+  }
   try {
-    const judgement = judge(evaluated.checkpoints, notesResolver(evaluated, files.notes), rule.rule);
-    return { rule, judgement };
+    return { rule: rule.state, judgement: judge(dir, { evaluation, notes, info, rule }) };
   } catch (error) {
-    // scores outside [0, 1] or duplicate epochs in evaluation.json: the rule library names the row
-    files.problems.push({ ...problemOf("", error), file: "review/evaluation.json" });
-    return { rule, judgement: undefined };
+    // scores outside [0, 1], duplicate or no epochs in evaluation.json: the review names the row
+    files.problems.push({ ...problemOf(dir, error), file: "review/evaluation.json" });
+    return { rule: rule.state, judgement: undefined };
   }
 }
 
 /** The runs-list row of a run. */
 export function readRunSummary(location: RunLocation): RunSummary {
   const files = readRunFiles(location.dir);
-  const { judgement } = judgeRun(files);
+  const { judgement } = judgeRun(location.dir, files);
   return {
     id: location.id,
     model: files.info?.model ?? null,
@@ -122,7 +113,7 @@ export function readRunDetail(location: RunLocation): RunDetail {
   const dir = location.dir;
   const files = readRunFiles(dir);
   const { problems, evaluation, notes, info } = files;
-  const { rule, judgement } = judgeRun(files);
+  const { rule, judgement } = judgeRun(dir, files);
 
   // checkpoints written by training, samples of the fixed seed set
   const checkpointEpochs = listCheckpointEpochs(dir);
@@ -151,7 +142,7 @@ export function readRunDetail(location: RunLocation): RunDetail {
       losses: meta?.losses ?? {},
       scores: measured?.scores ?? null,
       metrics: measured?.metrics ?? {},
-      flags: measured?.flags ?? [],
+      flags: judgement?.flags.get(epoch) ?? measured?.flags ?? [],
       drafted: measured?.notes ?? EMPTY_NOTES,
       user: withoutUndefined(user),
       verdict: judgement?.verdicts.get(epoch) ?? null,

@@ -1,74 +1,94 @@
-// The selection as the dashboard shows it: the rule in force (the user's rule from review/notes.json, or
-// the default), applied with the rule library's evaluateRule to the scores in review/evaluation.json, so
-// that the page and `genreview review` / `report` always select the same checkpoint.
+// The selection as the dashboard shows it: the decision `genreview review RUN` makes, computed by the same
+// pure function (buildSelection in src/evaluate/review.ts: the rule in force, rounded scores, notes in
+// force, flags, next action), so the page and the CLI always select the same checkpoint. Nothing is
+// written here; review/selection.json stays the CLI's file.
+import { relative } from "node:path";
 import type { CheckpointStatus } from "../charts/specs.ts";
-import { evaluateRule, type RowResult } from "../review/evaluate.ts";
-import { defaultRule, describeRule, formatScore, parseRule, type Rule, ruleHash } from "../review/rule.ts";
-import type { CheckpointEvaluation, ReviewNotes } from "../run/schema.ts";
+import { buildSelection, NOTES_RULE_SOURCE, resolveRunRule } from "../evaluate/review.ts";
+import type { RuleSource } from "../evaluate/selection.ts";
+import type { RowResult } from "../review/evaluate.ts";
+import { defaultRule, describeRule, formatScore, type Rule, ruleHash } from "../review/rule.ts";
+import { runPaths } from "../run/layout.ts";
+import type { Evaluation, Flag, ReviewNotes, RunInfo } from "../run/schema.ts";
 import { GenreviewError } from "../util/errors.ts";
-import type { NoteTexts, RuleState, RuleVerdict, SelectionState } from "./api-types.ts";
+import type { RuleState, RuleVerdict, SelectionState } from "./api-types.ts";
 
-/** Where the user's rule is stored, for messages. */
-const RULE_SOURCE = "review/notes.json (field 'rule')";
+/** The rule in force and where it came from; `problem` when the rule in notes.json is invalid. */
+export interface ResolvedRule {
+  state: RuleState;
+  source: RuleSource;
+}
 
-/** The rule in force for a run whose notes are `notes` (undefined when notes.json could not be read). */
-export function ruleState(notes: ReviewNotes | undefined): RuleState {
+/** The rule in force for the run at `dir` whose notes are `notes` (undefined: notes.json unreadable). */
+export function resolveRule(dir: string, notes: ReviewNotes | undefined): ResolvedRule {
   const defaults = defaultRule();
-  const base = { defaults, problem: null };
-  if (notes?.rule === undefined) {
-    return {
-      ...base,
-      rule: defaults,
-      source: "default",
-      hash: ruleHash(defaults),
-      description: describeRule(defaults),
-    };
-  }
+  const describe = (rule: Rule) => ({
+    rule,
+    hash: ruleHash(rule),
+    description: describeRule(rule),
+    defaults,
+  });
   try {
-    const rule = parseRule(notes.rule, RULE_SOURCE);
-    return { ...base, rule, source: "notes", hash: ruleHash(rule), description: describeRule(rule) };
+    const { rule, source } = resolveRunRule(
+      notes ?? { format: "genreview-notes/1", checkpoints: {}, failureMarks: [] },
+      {},
+      runPaths(dir).notes,
+    );
+    return {
+      state: { ...describe(rule), source: source.kind === "notes" ? "notes" : "default", problem: null },
+      source,
+    };
   } catch (error) {
     if (!(error instanceof GenreviewError)) throw error;
     // show the default's thresholds in the form, but select nothing: the CLI refuses this rule too
     return {
-      ...base,
-      rule: defaults,
-      source: "notes",
-      hash: ruleHash(defaults),
-      description: describeRule(defaults),
-      problem: error.message,
+      state: { ...describe(defaults), source: "notes", problem: error.message },
+      source: { kind: "notes", path: NOTES_RULE_SOURCE, overrides: {} },
     };
   }
 }
 
 export interface Judgement {
   verdicts: Map<number, RuleVerdict>;
+  /** Per checkpoint: evaluate's flags plus the rule's floor flag where it applies. */
+  flags: Map<number, Flag[]>;
   selection: SelectionState;
 }
 
-/**
- * Apply `rule` to the evaluated checkpoints. Each row carries the user's notes where present, the drafted
- * ones otherwise (the rule does not read them; they travel into the explanation).
- */
+/** The decision for an evaluated run, as `genreview review RUN` makes it (without writing selection.json). */
 export function judge(
-  checkpoints: readonly CheckpointEvaluation[],
-  notesFor: (epoch: number) => NoteTexts,
-  rule: Rule,
+  dir: string,
+  input: { evaluation: Evaluation; notes: ReviewNotes; info: RunInfo; rule: ResolvedRule },
 ): Judgement {
-  const rows = checkpoints.map((c) => {
-    const notes = notesFor(c.epoch);
-    return {
-      epoch: c.epoch,
-      quality: c.scores.quality.value,
-      diversity: c.scores.diversity.value,
-      note: notes.quality === "" ? undefined : notes.quality,
-      failure: notes.failure === "" ? undefined : notes.failure,
-    };
+  const decision = buildSelection({
+    evaluation: input.evaluation,
+    notes: input.notes,
+    info: input.info,
+    // the run as a user would name it in the suggested commands
+    run: relative(process.cwd(), dir) || ".",
+    rule: input.rule.state.rule,
+    ruleSource: input.rule.source,
+    now: new Date().toISOString(),
   });
-  const result = evaluateRule(rows, rule);
   const verdicts = new Map<number, RuleVerdict>();
-  for (const row of result.rows) verdicts.set(row.epoch, { status: statusOf(row), reasons: reasonsOf(row) });
-  return { verdicts, selection: { selectedEpoch: result.selection.epoch, summary: result.selection.reason } };
+  for (const row of decision.rows)
+    verdicts.set(row.epoch, { status: statusOf(row), reasons: reasonsOf(row) });
+  const { nextAction } = decision;
+  return {
+    verdicts,
+    flags: new Map(decision.checkpoints.map((c) => [c.epoch, c.flags])),
+    selection: {
+      selectedEpoch: decision.selection.epoch,
+      summary: decision.selection.reason,
+      nextAction: {
+        title: nextAction.title,
+        why: nextAction.why,
+        firstStep: nextAction.firstStep,
+        command: nextAction.command,
+      },
+      warnings: decision.warnings,
+    },
+  };
 }
 
 /** The chart status of a judged row (see CheckpointStatus in src/charts/specs.ts). */

@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PNG } from "pngjs";
-import { evaluateRule } from "../review/evaluate.ts";
-import { defaultRule } from "../review/rule.ts";
+import { reviewRun, ruleScore } from "../evaluate/review.ts";
 import { readEvaluation, readNotes } from "../run/io.ts";
 import { runPaths } from "../run/layout.ts";
 import type { RunDetail, RunsResponse } from "./api-types.ts";
@@ -59,17 +58,8 @@ describe("runs and run detail", () => {
     assert.equal(vae.dataset, "rings-fixture");
     assert.equal(vae.status, "complete");
     assert.equal(vae.checkpoints, EPOCHS.length);
-    // the same selection as the rule library applied to evaluation.json directly
-    const evaluation = readEvaluation(run)!;
-    const expected = evaluateRule(
-      evaluation.checkpoints.map((c) => ({
-        epoch: c.epoch,
-        quality: c.scores.quality.value,
-        diversity: c.scores.diversity.value,
-      })),
-      defaultRule(),
-    ).selection.epoch;
-    assert.equal(vae.selectedEpoch, expected);
+    // the same selection as `genreview review RUN` makes
+    assert.equal(vae.selectedEpoch, reviewRun(run, { write: false }).selection.epoch);
     assert.equal(body.runs.find((r) => r.id === "group/gan-2")!.evaluated, false);
   });
 
@@ -287,20 +277,17 @@ describe("review edits", () => {
 
   it("re-evaluates the selection when the rule changes, as the rule library does", async () => {
     const before = await detail();
-    const evaluation = readEvaluation(run)!;
-    const rows = evaluation.checkpoints.map((c) => ({
-      epoch: c.epoch,
-      quality: c.scores.quality.value,
-      diversity: c.scores.diversity.value,
-    }));
-    // a floor above every diversity but the first checkpoint's leaves only epoch 0 selectable
-    const floor = Math.max(...rows.slice(1).map((r) => r.diversity)) + 0.001;
+    // a floor above every diversity (as the rule sees it) but the first checkpoint's leaves only epoch 0
+    const diversities = readEvaluation(run)!.checkpoints.map((c) => ruleScore(c.scores.diversity.value));
+    const floor = Math.max(...diversities.slice(1)) + 0.01;
+    assert.ok(floor <= diversities[0]!);
     const rule = { candidate: { minQuality: 0.2, minDiversity: 0.3 }, selection: { diversityFloor: floor } };
     const res = await put("/api/runs/vae-1/rule", rule);
     assert.equal(res.status, 200, res.text);
     const after = res.json as RunDetail;
     assert.equal(after.rule.source, "notes");
     assert.equal(after.selection?.selectedEpoch, 0);
+    assert.equal(after.selection?.selectedEpoch, reviewRun(run, { write: false }).selection.epoch);
     assert.notEqual(after.selection?.selectedEpoch, before.selection?.selectedEpoch);
     assert.equal(after.rule.rule.selection.diversityFloor, floor);
     assert.equal(

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { main } from "../../src/cli/main.ts";
 import { readNotes } from "../../src/run/io.ts";
 import { type Dashboard, startDashboard } from "../../src/serve/server.ts";
 import { buildFixtureRun } from "../../src/serve/testing/fixture.ts";
@@ -124,6 +125,19 @@ describe("dashboard in chromium", { skip }, () => {
     await moveSlider(0);
     assert.equal(await page.getByTestId("note-quality").inputValue(), note);
     assert.equal(readNotes(run).checkpoints["0"]?.quality, note);
+
+    // and `genreview review --json RUN` reads it as the user's note in force
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: () => {}, interactive: false };
+    const status = await main(["node", "genreview", "review", "--json", run], io);
+    assert.ok(status === 0 || status === 1, `review exit status ${status}`);
+    const review = JSON.parse(out.join("")) as {
+      checkpoints: { epoch: number; notes: { quality: unknown } }[];
+    };
+    assert.deepEqual(review.checkpoints.find((c) => c.epoch === 0)?.notes.quality, {
+      text: note,
+      source: "user",
+    });
   });
 
   it("opens a sample large, with the same seed at every checkpoint, and marks it as a failure", async () => {

@@ -217,7 +217,26 @@ export class RunView {
         ),
       );
     }
-    for (const warning of detail.evaluation?.warnings ?? [])
+    const next = detail.selection?.nextAction;
+    if (next) {
+      banners.push(
+        h(
+          "div",
+          { class: "banner info", attrs: { "data-testid": "next-action" } },
+          h("b", {}, `Next: ${next.title}. `),
+          next.why,
+          h(
+            "div",
+            { class: "small" },
+            `First step: ${next.firstStep}`,
+            next.command ? " " : "",
+            next.command ? h("code", {}, next.command) : null,
+          ),
+        ),
+      );
+    }
+    // the review's warnings include the evaluation's; without a review, the evaluation's alone
+    for (const warning of detail.selection?.warnings ?? detail.evaluation?.warnings ?? [])
       banners.push(h("div", { class: "banner warn" }, warning));
     for (const flag of detail.evaluation?.runFlags ?? []) {
       banners.push(h("div", { class: "banner warn" }, h("b", {}, `${flag.kind}: `), flag.evidence));
