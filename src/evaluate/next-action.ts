@@ -6,14 +6,16 @@
 // Which flag matters most: only the selected checkpoint's, the latest checkpoint's and the run-wide
 // flags are read (earlier checkpoints are expected to be rough: the untrained model is noise), "fail"
 // before "warning", then by kind in the order of KIND_PRIORITY.
+import { SPEC_DEFAULTS } from "../data/spec.ts";
 import type { Evaluation as RuleEvaluation } from "../review/evaluate.ts";
 import type { Flag, FlagKind, RunInfo } from "../run/schema.ts";
 import type { Action, ChangeKind, NextAction } from "./selection.ts";
 
 /**
- * Order of kinds when severities tie. Divergence and instability first when failing (every other
- * measurement of a diverged run is suspect); then collapse and copying, which make a checkpoint unusable
- * whatever its scores; then noise and blur, which the scores already penalise.
+ * Order of kinds when severities tie. Failing instability (divergence) first: every other measurement of
+ * a diverged run is suspect. Then collapse and copying, which make a checkpoint unusable whatever its
+ * scores; then noise and blur, which the scores already penalise; instability warnings (a spike the run
+ * recovered from, swinging scores) last.
  */
 const KIND_PRIORITY: readonly FlagKind[] = ["instability", "mode_collapse", "memorization", "noise", "blur"];
 
@@ -37,65 +39,92 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_./:=,+@%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** "klWeight" → "--kl-weight". */
-function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/** Numbers in commands: at most 4 significant digits, no exponent for usual learning rates. */
+/** Numbers in commands: at most 4 significant digits. */
 function num(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
+/** A change to a trained run's configuration: the learning rate, model settings (--set), images per epoch. */
+export interface ConfigChange {
+  lr?: number;
+  set?: Record<string, number | string>;
+  trainSize?: number;
+  data?: string;
+}
+
+/** The run's resolved model settings (run.json config.modelConfig of a run trained by genreview). */
+function modelConfig(ctx: ActionContext): Record<string, unknown> {
+  const m = ctx.info.config["modelConfig"];
+  return m !== null && typeof m === "object" ? (m as Record<string, unknown>) : {};
+}
+
+function configNumber(ctx: ActionContext, key: string): number | undefined {
+  const v = ctx.info.config[key];
+  return typeof v === "number" ? v : undefined;
+}
+
+function settingNumber(ctx: ActionContext, key: string): number | undefined {
+  const v = modelConfig(ctx)[key];
+  return typeof v === "number" ? v : undefined;
+}
+
 /**
- * `genreview train` for a variant of this run: same model, data, epochs and seed, with `changes` as
- * config keys (camelCase, as run.json's resolved config stores them; the command-line flag is the
- * kebab-case form). Null for imported runs (trained elsewhere) or when a change names a key the run's
- * config does not have (the model would not understand it).
+ * `genreview train` for a variant of this run: same model, data, epochs, batch size, images per epoch
+ * and seed, with `change` applied. Null for imported runs (trained elsewhere) and when a setting is not
+ * one of the run's model settings (the model would not know it).
  */
-export function trainCommand(
-  ctx: ActionContext,
-  changes: Record<string, number | string | true>,
-  suffix: string,
-  extra: { epochs?: number; resume?: boolean; data?: string } = {},
-): string | null {
+export function trainCommand(ctx: ActionContext, change: ConfigChange, suffix: string): string | null {
   const { info } = ctx;
   if (info.model === "imported") return null;
-  for (const key of Object.keys(changes)) if (!(key in info.config)) return null;
-  const epochs = extra.epochs ?? Math.max(0, ...ctx.epochs);
-  const out = extra.resume === true ? ctx.run : `${ctx.run.replace(/\/+$/, "")}-${suffix}`;
+  const settings = modelConfig(ctx);
+  for (const key of Object.keys(change.set ?? {})) if (!(key in settings)) return null;
+  const lr = change.lr ?? configNumber(ctx, "lr");
+  const batch = configNumber(ctx, "batchSize");
+  const trainSize = change.trainSize ?? configNumber(ctx, "trainSize");
   const parts = [
     "genreview train",
     `--model ${info.model}`,
-    `--data ${shellWord(extra.data ?? info.dataset.spec)}`,
-    `--epochs ${epochs}`,
-    ...Object.entries(changes).map(([k, v]) =>
-      v === true ? flagName(k) : `${flagName(k)} ${shellWord(typeof v === "number" ? num(v) : v)}`,
+    `--data ${shellWord(change.data ?? info.dataset.spec)}`,
+    `--epochs ${configNumber(ctx, "epochs") ?? Math.max(0, ...ctx.epochs)}`,
+    ...(batch === undefined ? [] : [`--batch-size ${batch}`]),
+    ...(trainSize === undefined ? [] : [`--train-size ${trainSize}`]),
+    ...(lr === undefined ? [] : [`--lr ${num(lr)}`]),
+    ...Object.entries(change.set ?? {}).map(
+      ([k, v]) => `--set ${shellWord(`${k}=${typeof v === "number" ? num(v) : v}`)}`,
     ),
     `--seed ${info.seed}`,
-    `--out ${shellWord(out)}`,
+    `--out ${shellWord(`${ctx.run.replace(/\/+$/, "")}-${suffix}`)}`,
   ];
-  if (extra.resume === true) parts.push("--resume");
   return parts.join(" ");
 }
 
-/** The learning-rate keys of the config (lr, lrG, lrD, ...) with each value halved. */
-function halvedLearningRates(config: Record<string, unknown>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(config))
-    if (/^lr([A-Z]\w*)?$/.test(k) && typeof v === "number") out[k] = v / 2;
-  return out;
+/** Continue this run to `epochs` epochs (only epochs may change on resume). Null for imported runs. */
+export function resumeCommand(ctx: ActionContext, epochs: number): string | null {
+  if (ctx.info.model === "imported") return null;
+  return `genreview train --out ${shellWord(ctx.run)} --resume --epochs ${epochs}`;
 }
 
-/** Built-in data specs carry their train size: twice as many images is a concrete data change. */
-function moreDataSpec(spec: string): string | null {
-  const match = /^(shapes|glyphs|patterns):(.*)$/.exec(spec);
+/** Fresh samples of one checkpoint, optionally with other DDIM steps, as PNGs and a grid. */
+function sampleCommand(ctx: ActionContext, epoch: number, ddimSteps?: number): string | null {
+  if (ctx.info.model === "imported") return null;
+  const out = `${ctx.run.replace(/\/+$/, "")}-samples-${epoch}${ddimSteps === undefined ? "" : `-ddim${ddimSteps}`}`;
+  return (
+    `genreview sample ${shellWord(ctx.run)} --epoch ${epoch} --n 64` +
+    (ddimSteps === undefined ? "" : ` --ddim-steps ${ddimSteps}`) +
+    ` --out ${shellWord(out)} --grid ${shellWord(`${out}.png`)}`
+  );
+}
+
+/** Built-in data specs carry their train size: a spec with at least `n` training images, or null. */
+function builtinSpecWithTrain(spec: string, n: number): string | null {
+  const match = /^(shapes|glyphs|patterns)(?::(.*))?$/.exec(spec);
   if (match === null) return null;
-  const options = match[2]!.split(",").filter((p) => p !== "");
+  const options = (match[2] ?? "").split(",").filter((p) => p !== "");
   const train = options.find((p) => p.startsWith("train="));
-  const n = train === undefined ? 10000 : Number(train.slice(6));
+  const have = train === undefined ? SPEC_DEFAULTS.train : Number(train.slice(6));
+  if (have >= n) return spec;
   const rest = options.filter((p) => !p.startsWith("train="));
-  return `${match[1]}:${[...rest.filter((p) => p.startsWith("size=")), `train=${2 * n}`, ...rest.filter((p) => !p.startsWith("size="))].join(",")}`;
+  return `${match[1]}:${[...rest, `train=${n}`].join(",")}`;
 }
 
 function action(change: ChangeKind, title: string, firstStep: string, command: string | null): Action {
@@ -110,16 +139,13 @@ function reviewCommand(ctx: ActionContext): string {
 function actionsForFlag(placed: PlacedFlag, ctx: ActionContext): Action[] {
   const { flag } = placed;
   const model = ctx.info.model;
-  const config = ctx.info.config;
   const at = placed.epoch === null ? "" : ` at epoch ${placed.epoch}`;
   const lastEpoch = Math.max(0, ...ctx.epochs);
-  const lrHalf = halvedLearningRates(config);
+  const epochs = configNumber(ctx, "epochs") ?? lastEpoch;
+  const lr = configNumber(ctx, "lr");
   const lrWords =
-    Object.keys(lrHalf).length > 0
-      ? Object.entries(lrHalf)
-          .map(([k, v]) => `${k} ${num(v * 2)} → ${num(v)}`)
-          .join(", ")
-      : "the learning rate halved";
+    lr === undefined ? "the learning rate halved" : `the learning rate halved (${num(lr)} → ${num(lr / 2)})`;
+  const halfLr: ConfigChange = lr === undefined ? {} : { lr: lr / 2 };
   const earlier = (epoch: number | null) => {
     const before = ctx.epochs.filter((e) => epoch !== null && e < epoch);
     return before.length > 0 ? before[before.length - 1]! : null;
@@ -127,37 +153,53 @@ function actionsForFlag(placed: PlacedFlag, ctx: ActionContext): Action[] {
   const imported = (what: string) =>
     `in the tool that trained this model, ${what}; export samples of the new checkpoints and import them ` +
     `with genreview import SAMPLES_DIR --data ${shellWord(ctx.info.dataset.spec)} --out ${shellWord(`${ctx.run}-v2`)}`;
+  const klWeight = settingNumber(ctx, "klWeight") ?? 1;
+  const ddim = settingNumber(ctx, "ddimSteps");
 
   switch (flag.kind) {
     case "instability": {
-      const clip = { gradClip: 1 };
+      const where = flag.values["loss_spike/step"] ?? flag.values["diverged/step"] ?? undefined;
       const main = action(
         "training",
-        "lower the learning rate and clip gradients",
+        "lower the learning rate",
         model === "imported"
           ? imported("halve the learning rate and clip gradients at global norm 1.0")
-          : `retrain with ${lrWords} and gradient clipping at global norm 1.0; compare the loss curve around ` +
-              `step ${flag.values["loss_spike/step"] ?? flag.values["diverged/step"] ?? "of the spike"}`,
-        trainCommand(ctx, { ...lrHalf, ...clip }, "stable") ?? trainCommand(ctx, lrHalf, "lr-half"),
+          : `retrain with ${lrWords} and compare the loss curve` +
+              (where === undefined || where < 0
+                ? " and the scores across checkpoints"
+                : ` around step ${where}`),
+        trainCommand(ctx, halfLr, "lr-half"),
       );
-      return [
-        main,
-        action(
-          "training",
-          "keep an exponential moving average of the weights",
-          "average the weights with decay 0.999 and sample from the average; it smooths checkpoint-to-checkpoint swings",
-          trainCommand(ctx, { ema: 0.999 }, "ema"),
-        ),
-      ];
+      const alternatives: Action[] = [];
+      if (model === "gan")
+        alternatives.push(
+          action(
+            "objective",
+            "add an R1 penalty on real data",
+            "retrain with an R1 gradient penalty of gamma 10, which keeps the discriminator from overreacting",
+            trainCommand(ctx, { set: { r1Gamma: 10 } }, "r1"),
+          ),
+        );
+      if (model === "diffusion")
+        alternatives.push(
+          action(
+            "training",
+            "average the weights over more steps",
+            `sample from an EMA of the weights with decay 0.999 instead of ${settingNumber(ctx, "emaDecay") ?? "the current one"}`,
+            trainCommand(ctx, { set: { emaDecay: 0.999 } }, "ema"),
+          ),
+        );
+      return [main, ...alternatives];
     }
     case "mode_collapse": {
       if (model === "vae")
         return [
           action(
             "objective",
-            "lower the KL weight (over-regularised posterior)",
-            `retrain with the KL weight halved (or a KL warm-up over the first epochs) and compare diversity${at}`,
-            trainCommand(ctx, { klWeight: Number(config["klWeight"] ?? 1) / 2 }, "kl-half"),
+            "lower the KL weight",
+            `retrain with the KL weight halved (${num(klWeight)} → ${num(klWeight / 2)}): a strong KL term pulls every ` +
+              `latent to the prior and the decoder toward an average output; compare diversity${at}`,
+            trainCommand(ctx, { set: { klWeight: klWeight / 2 } }, "kl-half"),
           ),
           action("data", "check the class balance of the training data", classBalanceStep(ctx), null),
         ];
@@ -166,52 +208,68 @@ function actionsForFlag(placed: PlacedFlag, ctx: ActionContext): Action[] {
           action("data", "check the class balance of the training data", classBalanceStep(ctx), null),
           action(
             "sampling",
-            "check that sampling starts from fresh noise for every sample",
-            `draw 64 samples of epoch ${placed.epoch ?? lastEpoch} and look for repeats in the grid`,
-            `genreview sample ${shellWord(ctx.run)} --epoch ${placed.epoch ?? lastEpoch} --n 64 --out ${shellWord(`${ctx.run}-samples`)}`,
+            "look at fresh samples for repeats",
+            `draw 64 fresh samples of epoch ${placed.epoch ?? lastEpoch} and look for repeats in their grid`,
+            sampleCommand(ctx, placed.epoch ?? lastEpoch),
           ),
         ];
       const before = earlier(placed.epoch);
       return [
         action(
           "objective",
-          "stabilise the discriminator: lower learning rates and an R1 penalty",
+          "stabilise the discriminator: a lower learning rate and an R1 penalty",
           model === "imported"
             ? imported(
                 "halve both learning rates and add an R1 gradient penalty (gamma 10) or one-sided label smoothing (0.9)",
               )
-            : `retrain with ${lrWords} and an R1 penalty of gamma 10 (or one-sided label smoothing 0.9); compare ` +
-                `diversity${at} with this run`,
-          trainCommand(ctx, { ...lrHalf, r1: 10 }, "r1") ??
-            trainCommand(ctx, { ...lrHalf, labelSmoothing: 0.9 }, "smooth"),
+            : `retrain with ${lrWords} and an R1 penalty of gamma 10; compare diversity${at} with this run`,
+          trainCommand(ctx, { ...halfLr, set: { r1Gamma: 10 } }, "r1"),
         ),
         action(
           "architecture",
           "add a minibatch standard-deviation layer to the discriminator",
-          "append the batch's feature standard deviation as an extra channel before the discriminator's last layer, so it can see repeated outputs",
+          "append the batch's feature standard deviation as an extra channel before the discriminator's last " +
+            "layer, so that it can see repeated outputs (genreview's GAN has no such layer: a change to the model code)",
           null,
         ),
         action(
           "training",
           "keep the checkpoint before the collapse",
           before === null
-            ? "no earlier checkpoint was evaluated; checkpoint more often (every few epochs) and evaluate again"
-            : `compare epoch ${before} with epoch ${placed.epoch}: the rule selects among checkpoints at or above the floor`,
+            ? "no earlier checkpoint was evaluated; checkpoint more often (--every) and evaluate again"
+            : `compare epoch ${before} with epoch ${placed.epoch}: the rule only selects checkpoints at or above the floor`,
           reviewCommand(ctx),
         ),
       ];
     }
     case "memorization": {
-      const bigger = moreDataSpec(ctx.info.dataset.spec);
+      const trainSize = configNumber(ctx, "trainSize");
       const before = earlier(placed.epoch);
+      const more =
+        trainSize === undefined
+          ? null
+          : { trainSize: 2 * trainSize, data: builtinSpecWithTrain(ctx.info.dataset.spec, 2 * trainSize) };
       return [
         action(
           "data",
           "more training data or augmentation",
-          bigger === null
-            ? "add training images, or augment them (random shifts of 1-2 pixels, flips where the classes allow)"
-            : `retrain on twice the training images (${bigger}) and check the nearest-train distances again`,
-          bigger === null ? null : trainCommand(ctx, {}, "more-data", { data: bigger }),
+          model === "imported"
+            ? imported(
+                "train on more images, or augment them (random shifts of 1-2 pixels, flips where the classes allow)",
+              )
+            : more === null
+              ? "train on more images, or augment them (random shifts of 1-2 pixels, flips where the classes allow)"
+              : `retrain on twice the images per epoch (${more.trainSize / 2} → ${more.trainSize}) and check ` +
+                "the nearest-train distances again",
+          more === null
+            ? null
+            : trainCommand(
+                ctx,
+                more.data === null
+                  ? { trainSize: more.trainSize }
+                  : { trainSize: more.trainSize, data: more.data },
+                "more-data",
+              ),
         ),
         action(
           "training",
@@ -224,15 +282,14 @@ function actionsForFlag(placed: PlacedFlag, ctx: ActionContext): Action[] {
       ];
     }
     case "noise": {
-      const steps = config["ddimSteps"];
       const sampling =
         model === "diffusion"
           ? [
               action(
                 "sampling",
                 "more denoising steps",
-                `sample with ${typeof steps === "number" ? `${steps * 2} DDIM steps instead of ${steps}` : "twice the DDIM steps"} and compare the grids`,
-                typeof steps === "number" ? trainCommand(ctx, { ddimSteps: steps * 2 }, "steps") : null,
+                `sample epoch ${placed.epoch ?? lastEpoch} with ${ddim === undefined ? "twice the DDIM steps" : `${2 * ddim} DDIM steps instead of ${ddim}`} and compare the grids`,
+                sampleCommand(ctx, placed.epoch ?? lastEpoch, ddim === undefined ? undefined : 2 * ddim),
               ),
             ]
           : [];
@@ -243,8 +300,8 @@ function actionsForFlag(placed: PlacedFlag, ctx: ActionContext): Action[] {
           "train longer, or lower the learning rate if the loss has stopped falling",
           model === "imported"
             ? imported("train for twice the epochs; if the loss is flat, halve the learning rate")
-            : `resume to ${2 * lastEpoch} epochs and compare the fixed-seed grids; if the loss is already flat, retrain with ${lrWords}`,
-          trainCommand(ctx, {}, "longer", { epochs: 2 * lastEpoch, resume: true }),
+            : `continue to ${2 * epochs} epochs and compare the fixed-seed grids; if the loss is already flat, retrain with ${lrWords}`,
+          resumeCommand(ctx, 2 * epochs),
         ),
       ];
     }
@@ -253,16 +310,16 @@ function actionsForFlag(placed: PlacedFlag, ctx: ActionContext): Action[] {
         return [
           action(
             "objective",
-            "lower the KL weight or switch the likelihood",
-            `retrain with the KL weight halved and compare sharpness${at}; if still blurry, switch the ` +
-              "reconstruction likelihood (Bernoulli/BCE for near-binary images instead of Gaussian/MSE)",
-            trainCommand(ctx, { klWeight: Number(config["klWeight"] ?? 1) / 2 }, "kl-half"),
+            "lower the KL weight",
+            `retrain with the KL weight halved (${num(klWeight)} → ${num(klWeight / 2)}) and compare sharpness${at}: ` +
+              "a weaker prior lets the decoder keep detail (the reconstruction term is already Bernoulli/BCE)",
+            trainCommand(ctx, { set: { klWeight: klWeight / 2 } }, "kl-half"),
           ),
           action(
             "training",
             "train longer",
-            `resume to ${2 * lastEpoch} epochs: VAE samples sharpen slowly`,
-            trainCommand(ctx, {}, "longer", { epochs: 2 * lastEpoch, resume: true }),
+            `continue to ${2 * epochs} epochs: VAE samples sharpen slowly`,
+            resumeCommand(ctx, 2 * epochs),
           ),
         ];
       if (model === "diffusion")
@@ -270,10 +327,14 @@ function actionsForFlag(placed: PlacedFlag, ctx: ActionContext): Action[] {
           action(
             "sampling",
             "more denoising steps",
-            "sample with twice the DDIM steps: too few steps average the last details away",
-            typeof config["ddimSteps"] === "number"
-              ? trainCommand(ctx, { ddimSteps: (config["ddimSteps"] as number) * 2 }, "steps")
-              : null,
+            `sample with ${ddim === undefined ? "twice the DDIM steps" : `${2 * ddim} DDIM steps instead of ${ddim}`}: too few steps average fine detail away`,
+            sampleCommand(ctx, placed.epoch ?? lastEpoch, ddim === undefined ? undefined : 2 * ddim),
+          ),
+          action(
+            "training",
+            "train longer",
+            `continue to ${2 * epochs} epochs`,
+            resumeCommand(ctx, 2 * epochs),
           ),
         ];
       return [
@@ -282,8 +343,8 @@ function actionsForFlag(placed: PlacedFlag, ctx: ActionContext): Action[] {
           "train longer",
           model === "imported"
             ? imported("train for twice the epochs (blurry samples are usually under-trained)")
-            : `resume to ${2 * lastEpoch} epochs: blurry samples are usually under-trained`,
-          trainCommand(ctx, {}, "longer", { epochs: 2 * lastEpoch, resume: true }),
+            : `continue to ${2 * epochs} epochs: blurry samples are usually under-trained`,
+          resumeCommand(ctx, 2 * epochs),
         ),
       ];
     }
@@ -295,6 +356,12 @@ function classBalanceStep(ctx: ActionContext): string {
     `compare the generated class counts with the data's (genreview review ${shellWord(ctx.run)} --json, ` +
     "metrics class/*) and rebalance the training data if a class is rare there too"
   );
+}
+
+function kindRank(f: Flag): number {
+  return f.kind === "instability" && f.severity === "warning"
+    ? KIND_PRIORITY.length
+    : KIND_PRIORITY.indexOf(f.kind);
 }
 
 function severityRank(f: Flag): number {
@@ -311,7 +378,7 @@ export function leadingFlag(
   return [...relevant].sort(
     (a, b) =>
       severityRank(a.flag) - severityRank(b.flag) ||
-      KIND_PRIORITY.indexOf(a.flag.kind) - KIND_PRIORITY.indexOf(b.flag.kind) ||
+      kindRank(a.flag) - kindRank(b.flag) ||
       (a.epoch === selected ? 0 : 1) - (b.epoch === selected ? 0 : 1),
   )[0];
 }
@@ -373,8 +440,8 @@ export function suggestNextAction(
       firstStep:
         ctx.info.model === "imported"
           ? `train for more epochs in the tool that trained this model, then import and evaluate the new checkpoints`
-          : `resume to ${2 * lastEpoch} epochs, then evaluate and review again`,
-      command: trainCommand(ctx, {}, "longer", { epochs: 2 * lastEpoch, resume: true }),
+          : `continue to ${2 * (configNumber(ctx, "epochs") ?? lastEpoch)} epochs, then evaluate and review again`,
+      command: resumeCommand(ctx, 2 * (configNumber(ctx, "epochs") ?? lastEpoch)),
       trigger: "improving",
       epoch: selected,
       why:

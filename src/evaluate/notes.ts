@@ -35,10 +35,16 @@ function metricList(metrics: CheckpointEvaluation["metrics"], keys: readonly [st
     .join(", ");
 }
 
-/** The first clause of a flag's evidence: its headline with the numbers. */
-function headline(evidence: string): string {
-  const cut = evidence.search(/; /);
-  return cut < 0 ? evidence : evidence.slice(0, cut);
+/** The first clause of a flag's evidence (up to the first "; " outside parentheses): its headline. */
+export function headline(evidence: string): string {
+  let depth = 0;
+  for (let i = 0; i < evidence.length; i++) {
+    const c = evidence[i];
+    if (c === "(") depth++;
+    else if (c === ")") depth = Math.max(0, depth - 1);
+    else if (c === ";" && depth === 0 && evidence[i + 1] === " ") return evidence.slice(0, i);
+  }
+  return evidence;
 }
 
 /** "3 near-duplicate pairs among the 64 fixed-seed samples (real images of that count: 0)", or "". */

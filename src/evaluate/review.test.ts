@@ -24,7 +24,15 @@ const INFO: RunInfo = {
   tool: { name: "genreview", version: "0.1.0" },
   createdAt: "2026-01-01T00:00:00.000Z",
   model: "gan",
-  config: { lr: 0.0002, r1: 0, gradClip: 0, ema: 0 },
+  config: {
+    model: "gan",
+    data: "shapes",
+    epochs: 60,
+    batchSize: 64,
+    lr: 0.0002,
+    trainSize: 2048,
+    modelConfig: { latentDim: 32, labelSmoothing: 0.9, r1Gamma: 0 },
+  },
   dataset: {
     spec: "shapes:size=28,train=10000,test=2000,seed=0",
     id: "shapes",
@@ -142,7 +150,7 @@ test("review RUN prints the six-line table, then the flags per checkpoint, then 
   const nextLines = next!.split("\n");
   assert.equal(
     nextLines[0],
-    "next_action: objective — stabilise the discriminator: lower learning rates and an R1 penalty",
+    "next_action: objective — stabilise the discriminator: a lower learning rate and an R1 penalty",
   );
   assert.match(
     nextLines[1]!,
@@ -150,7 +158,8 @@ test("review RUN prints the six-line table, then the flags per checkpoint, then 
   );
   assert.ok(
     nextLines.includes(
-      `  command: genreview train --model gan --data shapes:size=28,train=10000,test=2000,seed=0 --epochs 60 --lr 0.0001 --r1 10 --seed 7 --out ${run}-r1`,
+      "  command: genreview train --model gan --data shapes:size=28,train=10000,test=2000,seed=0 --epochs 60 " +
+        `--batch-size 64 --train-size 2048 --lr 0.0001 --set r1Gamma=10 --seed 7 --out ${run}-r1`,
     ),
     next,
   );

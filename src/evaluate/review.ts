@@ -288,7 +288,13 @@ export function formatRunText(selection: SelectionFile, options: { explain?: boo
   const parts = [formatTable(review), formatFlags(selection)];
   if (options.explain === true) parts.push(explain(review), formatNotes(selection));
   parts.push(formatNextAction(selection));
-  if (selection.warnings.length > 0) parts.push(selection.warnings.map((w) => `warning: ${w}`).join("\n"));
+  const count = selection.warnings.length;
+  if (count > 0)
+    parts.push(
+      options.explain === true
+        ? selection.warnings.map((w) => `warning: ${w}`).join("\n")
+        : `warnings: ${count} (--explain lists them; they are in review/selection.json)`,
+    );
   return parts.join("\n\n");
 }
 
