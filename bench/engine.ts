@@ -8,7 +8,7 @@
 // Usage: npm run bench:engine -- [--no-torch] [--model m1|m2] [--threads N] [--no-spin]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import {
   adam,
   compileTraining,
@@ -88,11 +88,15 @@ function median(xs: number[]): number {
 }
 
 interface EngineSettings {
-  threads: number;
+  /** Fixed thread count, or undefined for the engine's default (autoThreads). */
+  threads?: number;
   spinning: boolean;
 }
 
-async function samplesPerSecond(spec: ModelSpec, settings: EngineSettings): Promise<number> {
+async function samplesPerSecond(
+  spec: ModelSpec,
+  settings: EngineSettings,
+): Promise<{ rate: number; threads: number }> {
   const g = new Graph({ seed: 0 });
   const x = g.input("x", spec.inputShape(spec.batch));
   const eps = g.input("eps", [spec.batch, spec.latent]);
@@ -121,7 +125,7 @@ async function samplesPerSecond(spec: ModelSpec, settings: EngineSettings): Prom
     rates.push(N / ((performance.now() - start) / 1000));
   }
   await trainer.dispose();
-  return median(rates);
+  return { rate: median(rates), threads: trainer.threads };
 }
 
 interface TorchResult {
@@ -167,24 +171,22 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const only = args.includes("--model") ? args[args.indexOf("--model") + 1] : undefined;
   const withTorch = !args.includes("--no-torch");
-  const settings: EngineSettings = {
-    threads: args.includes("--threads")
-      ? Number(args[args.indexOf("--threads") + 1])
-      : availableParallelism(),
-    spinning: !args.includes("--no-spin"),
-  };
+  const settings: EngineSettings = { spinning: !args.includes("--no-spin") };
+  if (args.includes("--threads")) settings.threads = Number(args[args.indexOf("--threads") + 1]);
   console.log(
     `engine benchmark: N=${N}, ${EPOCHS} timed epochs after a warm-up, ${availableParallelism()} cores, ` +
-      `engine threads ${settings.threads}${settings.spinning ? "" : " (no spinning)"}`,
+      `load average ${loadavg()[0]!.toFixed(1)}`,
   );
 
   const ours: Record<string, number> = {};
   for (const spec of MODELS) {
     if (only !== undefined && spec.key !== only) continue;
-    ours[spec.key] = await samplesPerSecond(spec, settings);
+    const { rate, threads } = await samplesPerSecond(spec, settings);
+    ours[spec.key] = rate;
     const rss = process.resourceUsage().maxRSS / 1024;
     console.log(
-      `genreview ${spec.label} (batch ${spec.batch}): ${ours[spec.key]!.toFixed(0)} samples/s, peak RSS so far ${rss.toFixed(0)} MB`,
+      `genreview ${spec.label} (batch ${spec.batch}, ${threads} thread${threads === 1 ? "" : "s"}` +
+        `${settings.spinning ? "" : ", no spinning"}): ${rate.toFixed(0)} samples/s, peak RSS so far ${rss.toFixed(0)} MB`,
     );
   }
 

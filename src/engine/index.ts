@@ -66,6 +66,7 @@ export {
   writeSafetensors,
 } from "./safetensors.ts";
 export {
+  autoThreads,
   compileInference,
   createSession,
   type InferenceModel,

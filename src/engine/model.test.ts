@@ -46,14 +46,14 @@ function vaeGraph(seed: number) {
   return { g, loss: losses.vaeLoss(g, logits, x, mean, logvar) };
 }
 
-async function vaeTrainer(seed: number): Promise<Trainer> {
+async function vaeTrainer(seed: number, threads = 2): Promise<Trainer> {
   const { g, loss } = vaeGraph(seed);
   return compileTraining(g, {
     loss,
     optimizer: adam({ lr: 1e-2 }),
     clipNorm: 5,
     ema: { decay: 0.9 },
-    threads: 2,
+    threads,
   });
 }
 
@@ -97,6 +97,15 @@ test("a run resumed from a checkpoint continues bit-identically", async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("results do not depend on the thread count (so autoThreads never changes a run)", async () => {
+  const one = await vaeTrainer(5, 1);
+  const two = await vaeTrainer(5, 2);
+  assert.deepEqual(await runSteps(one, new Rng(2), 3), await runSteps(two, new Rng(2), 3));
+  for (const [name, values] of one.weights) assert.deepEqual(two.weights.get(name), values, name);
+  await one.dispose();
+  await two.dispose();
 });
 
 test("checkpoints of another model are refused with the mismatching tensors named", async () => {

@@ -1,7 +1,7 @@
 // Running emitted graphs with onnxruntime-node: session creation with the settings that were measured to
 // be fastest here, feed validation, and inference models that read their weights from a live source
 // (a trainer's current weights) and can be exported as standalone .onnx files.
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import ort from "onnxruntime-node";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { GraphError, InputError } from "../util/errors.ts";
@@ -17,7 +17,7 @@ export interface WeightSource {
 }
 
 export interface RuntimeOptions {
-  /** Threads inside one op (default: all cores; this machine class has 2). */
+  /** Threads inside one op (default: `autoThreads()`). */
   threads?: number;
   /**
    * Let idle pool threads spin between ops (onnxruntime's default, true): fastest on an idle machine,
@@ -26,25 +26,38 @@ export interface RuntimeOptions {
   spinning?: boolean;
 }
 
+/**
+ * The default thread count: all cores, minus the cores other processes keep busy (the 1-minute load
+ * average, rounded), at least 1. A pool of threads that wait on each other at every op loses badly on an
+ * oversubscribed machine: measured on 2 cores at load ~12, the MLP VAE step took 36 ms with 1 thread, 79 ms
+ * with 2. Results do not depend on the thread count (onnxruntime's CPU kernels split work without
+ * changing the order of sums; checked bit-for-bit in model.test.ts), so the choice never changes a run.
+ */
+export function autoThreads(): number {
+  const cores = availableParallelism();
+  const busy = Math.round(loadavg()[0] ?? 0);
+  return Math.max(1, Math.min(cores, cores - busy));
+}
+
 /** An onnxruntime session over serialized model bytes. */
 export async function createSession(
   bytes: Uint8Array,
   options: RuntimeOptions = {},
-): Promise<ort.InferenceSession> {
+): Promise<{ session: ort.InferenceSession; threads: number }> {
+  const threads = options.threads ?? autoThreads();
   try {
-    return await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: options.threads ?? availableParallelism(),
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
       ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {}),
     });
+    return { session, threads };
   } catch (error) {
     throw new GraphError(
       `onnxruntime rejected the emitted model: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
 }
@@ -102,7 +115,7 @@ export class InferenceModel {
     const model = new InferenceModel(
       graph,
       outputs,
-      await createSession(emitted.bytes, options),
+      (await createSession(emitted.bytes, options)).session,
       emitted,
       options.weights,
       dynamicBatch,

@@ -131,8 +131,17 @@ export async function compileTraining(graph: Graph, options: TrainingOptions): P
   }
 
   const emitted = emitModel(graph, { outputs, params: "inputs", name: "training_step" });
-  const session = await createSession(emitted.bytes, options);
-  return new Trainer(graph, options, names, emitted, session, stateInputs, Object.keys(scalarInputs));
+  const { session, threads } = await createSession(emitted.bytes, options);
+  return new Trainer(
+    graph,
+    options,
+    names,
+    emitted,
+    session,
+    threads,
+    stateInputs,
+    Object.keys(scalarInputs),
+  );
 }
 
 function paramName(p: Tensor): string {
@@ -164,6 +173,8 @@ export class Trainer {
     readonly trainedNames: readonly string[],
     private readonly emitted: EmittedModel,
     private readonly session: ort.InferenceSession,
+    /** Threads onnxruntime uses inside each op (chosen by `autoThreads()` unless given). */
+    readonly threads: number,
     stateInputs: ReadonlyMap<string, Tensor>,
     private readonly scalarNames: readonly string[],
   ) {
