@@ -80,6 +80,13 @@ test("the leading flag: only the selected, latest and run-wide flags count; fail
   assert.equal(leadingFlag(placed, 10, 20)?.flag.kind, "memorization");
   assert.equal(leadingFlag([...placed, { epoch: 20, flag: flag("blur") }], 10, 20)?.flag.kind, "blur");
   assert.equal(leadingFlag([placed[0]!], 10, 20), undefined);
+  // a checkpoint that is still rough is first of all under-trained
+  const rough = [
+    { epoch: 20, flag: flag("mode_collapse") },
+    { epoch: 20, flag: flag("noise") },
+  ];
+  assert.equal(leadingFlag(rough, null, 20)?.flag.kind, "mode_collapse");
+  assert.equal(leadingFlag(rough, null, 20, new Set([20]))?.flag.kind, "noise");
 });
 
 test("each flag gets its change with a concrete first step and a command the CLI accepts", () => {

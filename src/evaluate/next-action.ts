@@ -5,11 +5,13 @@
 //
 // Which flag matters most: only the selected checkpoint's, the latest checkpoint's and the run-wide
 // flags are read (earlier checkpoints are expected to be rough: the untrained model is noise), "fail"
-// before "warning", then by kind in the order of KIND_PRIORITY.
+// before "warning", then by kind in the order of KIND_PRIORITY (ROUGH_KIND_PRIORITY for a checkpoint
+// that does not draw recognisable samples yet).
 import { SPEC_DEFAULTS } from "../data/spec.ts";
 import type { Evaluation as RuleEvaluation } from "../review/evaluate.ts";
 import type { Flag, FlagKind, RunInfo } from "../run/schema.ts";
 import type { Action, ChangeKind, NextAction } from "./selection.ts";
+import { DECLINE_THRESHOLDS } from "./trend.ts";
 
 /**
  * Order of kinds when severities tie. Failing instability (divergence) first: every other measurement of
@@ -18,6 +20,22 @@ import type { Action, ChangeKind, NextAction } from "./selection.ts";
  * recovered from, swinging scores) last.
  */
 const KIND_PRIORITY: readonly FlagKind[] = ["instability", "mode_collapse", "memorization", "noise", "blur"];
+
+/**
+ * The order at a checkpoint whose quality is still below USABLE_QUALITY: a model that does not yet draw
+ * recognisable samples is first of all under-trained, and its repeated or copied outputs say little
+ * until it does, so noise and blur lead there.
+ */
+const ROUGH_KIND_PRIORITY: readonly FlagKind[] = [
+  "instability",
+  "noise",
+  "blur",
+  "mode_collapse",
+  "memorization",
+];
+
+/** Quality below which a checkpoint counts as rough (the threshold of the diversity-decline flag). */
+const USABLE_QUALITY = DECLINE_THRESHOLDS.usableQuality;
 
 /** What the rule table needs to know about the run. */
 export interface ActionContext {
@@ -358,27 +376,31 @@ function classBalanceStep(ctx: ActionContext): string {
   );
 }
 
-function kindRank(f: Flag): number {
-  return f.kind === "instability" && f.severity === "warning"
-    ? KIND_PRIORITY.length
-    : KIND_PRIORITY.indexOf(f.kind);
+function kindRank(f: Flag, rough: boolean): number {
+  const order = rough ? ROUGH_KIND_PRIORITY : KIND_PRIORITY;
+  return f.kind === "instability" && f.severity === "warning" ? order.length : order.indexOf(f.kind);
 }
 
 function severityRank(f: Flag): number {
   return f.severity === "fail" ? 0 : 1;
 }
 
-/** The flag that matters most (see the top of this file), or undefined. */
+/**
+ * The flag that matters most (see the top of this file), or undefined. `roughEpochs` are checkpoints
+ * whose quality is below USABLE_QUALITY (their kinds are ranked by ROUGH_KIND_PRIORITY).
+ */
 export function leadingFlag(
   flags: readonly PlacedFlag[],
   selected: number | null,
   latest: number | null,
+  roughEpochs: ReadonlySet<number> = new Set(),
 ): PlacedFlag | undefined {
   const relevant = flags.filter((p) => p.epoch === null || p.epoch === selected || p.epoch === latest);
+  const rank = (p: PlacedFlag) => kindRank(p.flag, p.epoch !== null && roughEpochs.has(p.epoch));
   return [...relevant].sort(
     (a, b) =>
       severityRank(a.flag) - severityRank(b.flag) ||
-      kindRank(a.flag) - kindRank(b.flag) ||
+      rank(a) - rank(b) ||
       (a.epoch === selected ? 0 : 1) - (b.epoch === selected ? 0 : 1),
   )[0];
 }
@@ -393,7 +415,8 @@ export function suggestNextAction(
   const latest = review.rows.length > 0 ? review.rows[review.rows.length - 1]!.epoch : null;
 
   // a flag decides when there is one that matters
-  const lead = leadingFlag(flags, selected, latest);
+  const rough = new Set(review.rows.filter((r) => r.quality < USABLE_QUALITY).map((r) => r.epoch));
+  const lead = leadingFlag(flags, selected, latest, rough);
   if (lead !== undefined) {
     const [main, ...alternatives] = actionsForFlag(lead, ctx);
     const where = lead.epoch === null ? "run" : `epoch ${lead.epoch}`;
