@@ -1,0 +1,100 @@
+// The one defaults object of training: per model family, the training schedule (epochs, batch size,
+// learning rate, images per epoch) and the architecture and loss settings. The library (trainRun), the
+// CLI (`genreview train --help`) and the docs all read these values; nothing else holds a default.
+//
+// The full defaults are sized so that each model, trained on the built-in `shapes` data at 28x28 on a
+// 2-core CPU, ends with samples a person recognises as the dataset's shapes in about a minute of wall
+// time (measured figures: see `npm run bench:train`). DEMO_PRESET trims them for the end-to-end demo.
+
+/** Training-loop defaults shared by every model family. */
+export const RUN_DEFAULTS = {
+  /** The built-in shapes: eight classes a person can name at a glance, so progress is easy to judge. */
+  data: "shapes",
+  seed: 0,
+  /** Fixed sample set size: 64 fills an 8 x 8 grid (torchvision's make_grid default of 8 per row). */
+  samples: 64,
+  /**
+   * Default checkpoints as fractions of the epochs (rounded up, always including epoch 1 and the last):
+   * an early look, a quarter, the middle and the end, so progress is visible without many files.
+   */
+  checkpointFractions: [0.25, 0.5],
+  /** Seed and count of `genreview sample` draws when not given. */
+  sampleSeed: 1,
+  sampleCount: 64,
+} as const;
+
+/** Per-family defaults: `train` for the loop, `model` for the architecture and losses. */
+export const MODEL_DEFAULTS = {
+  vae: {
+    train: {
+      epochs: 20,
+      batchSize: 64,
+      /** Adam's usual 1e-3 (Kingma & Ba 2015), stable for small convolutional VAEs. */
+      lr: 1e-3,
+      /** Images per epoch, drawn once (seeded) from the training split. */
+      trainSize: 2048,
+    },
+    model: {
+      /** 16 latent units: enough for position, size, rotation, fill and class of one shape. */
+      latentDim: 16,
+      /** Channels after the first and second stride-2 convolution (H/2 and H/4). */
+      channels: [32, 64],
+      /** beta of the KL term (beta-VAE, Higgins et al. 2017); 1 is the plain ELBO. */
+      klWeight: 1,
+      /** Epochs over which beta rises linearly from 0 (KL annealing, Bowman et al. 2016); 0 = off. */
+      klWarmupEpochs: 1,
+    },
+  },
+  gan: {
+    train: {
+      epochs: 20,
+      batchSize: 64,
+      /** DCGAN's Adam settings (Radford et al. 2016): lr 2e-4, beta1 0.5. */
+      lr: 2e-4,
+      trainSize: 2048,
+    },
+    model: {
+      latentDim: 32,
+      /** Generator channels at H/2 and H/4 (the discriminator mirrors them). */
+      channels: [32, 64],
+      /** Adam beta1 0.5 as DCGAN: a shorter momentum memory keeps the two players from oscillating. */
+      beta1: 0.5,
+      beta2: 0.999,
+      /** One-sided label smoothing (Salimans et al. 2016): real targets 0.9; 1 = off. */
+      labelSmoothing: 0.9,
+      /** R1 gradient penalty weight gamma on real data (Mescheder et al. 2018); 0 = off. */
+      r1Gamma: 0,
+    },
+  },
+  diffusion: {
+    train: {
+      epochs: 20,
+      batchSize: 64,
+      /** 1e-3: small U-Nets tolerate a larger step than DDPM's 2e-4, and the run is short. */
+      lr: 1e-3,
+      trainSize: 2048,
+    },
+    model: {
+      /** U-Net channels at H/2 and H/4 (it works on 2x2 pixel patches, so its top level is H/2). */
+      channels: [32, 64],
+      /** Diffusion steps T of training (Ho et al. 2020). */
+      timesteps: 1000,
+      /** "cosine" (Nichol & Dhariwal 2021) or "linear" (Ho et al. 2020) noise schedule. */
+      schedule: "cosine",
+      /** DDIM steps when sampling (Song et al. 2021): 25 of the 1000 keep a checkpoint's review in seconds. */
+      ddimSteps: 25,
+      /** EMA of the weights used for sampling; 0.99 averages about the last 100 steps of a short run. */
+      emaDecay: 0.99,
+    },
+  },
+} as const;
+
+/**
+ * The end-to-end demo's preset: the same models and settings with fewer epochs, so that training the three
+ * models, evaluating, reviewing and reporting fit in a few minutes. Checkpoints follow the defaults' rule.
+ */
+export const DEMO_PRESET = {
+  vae: { epochs: 12 },
+  gan: { epochs: 12 },
+  diffusion: { epochs: 12 },
+} as const;
