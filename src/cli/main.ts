@@ -11,13 +11,26 @@ import { register as importSamples } from "./commands/import.ts";
 import { register as metrics } from "./commands/metrics.ts";
 import { register as report } from "./commands/report.ts";
 import { register as review } from "./commands/review.ts";
+import { register as sample } from "./commands/sample.ts";
 import { register as serve } from "./commands/serve.ts";
+import { register as train } from "./commands/train.ts";
 import { type Io, processIo } from "./io.ts";
 
 /** A command module: adds its command to `program`; its action sets `state.exitCode` when not 0. */
 export type CommandModule = (program: Command, io: Io, state: { exitCode: number }) => void;
 
-const modules: CommandModule[] = [review, demo, data, serve, metrics, report, compare, importSamples];
+const modules: CommandModule[] = [
+  review,
+  demo,
+  data,
+  serve,
+  metrics,
+  report,
+  compare,
+  importSamples,
+  train,
+  sample,
+];
 
 export function buildProgram(io: Io, state: { exitCode: number }): Command {
   const program = new Command("genreview")
