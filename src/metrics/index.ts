@@ -31,13 +31,18 @@ export {
 } from "./memorization.ts";
 export { fitNdbBins, NDB_DEFAULTS, type NdbBins, type NdbResult, ndb } from "./ndb.ts";
 export {
+  type BallCounts,
+  type BlockOptions,
   type CountOptions,
   countWithin,
+  crossBallCounts,
   type KnnOptions,
   knn,
   kthRadiiSq,
   minScaledSqDistance,
   type Neighbours,
+  rowSqNorms,
+  sqDistance,
 } from "./neighbours.ts";
 export {
   PRDC_DEFAULTS,
