@@ -6,7 +6,7 @@
 //       and decoded), cold and warm, each in a fresh browser context (empty HTTP cache).
 // Usage: npm run bench:dashboard [-- --checkpoints 20 --seeds 64 --repeats 5]
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
@@ -16,6 +16,9 @@ import { buildFixtureRun } from "../src/serve/testing/fixture.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TARGET_MS = 1000;
+
+// Other work on the machine inflates every wall-clock figure: print the load so readers can judge them.
+console.log(`load average (1 min) at start: ${loadavg()[0]!.toFixed(2)} on this machine`);
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +53,7 @@ try {
   // (a) the API calls of the run view, in the page's order: detail, then strips and metrics in parallel
   const openApi = async (id: string) => {
     const start = performance.now();
+    const cpu = process.cpuUsage();
     const detail = (await (await fetch(`${base}/api/runs/${id}`)).json()) as { sampleEpochs: number[] };
     await Promise.all([
       fetch(`${base}/api/runs/${id}/metrics`).then((r) => r.arrayBuffer()),
@@ -57,13 +61,19 @@ try {
         fetch(`${base}/api/runs/${id}/strip/${e}.png`).then((r) => r.arrayBuffer()),
       ),
     ]);
-    return performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    return { wall: performance.now() - start, cpu: (used.user + used.system) / 1000 };
   };
   const apiCold = await openApi("api");
-  const apiWarm: number[] = [];
+  const apiWarm: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < repeats; i++) apiWarm.push(await openApi("api"));
-  console.log(`(a) API for the run view (detail + metrics + ${checkpoints} strips)`);
-  console.log(`    cold server caches ${ms(apiCold)}   warm (median of ${repeats}) ${ms(median(apiWarm))}`);
+  console.log(
+    `(a) API for the run view (detail + metrics + ${checkpoints} strips); CPU = this process, server and client`,
+  );
+  console.log(
+    `    cold server caches ${ms(apiCold.wall)} (CPU ${ms(apiCold.cpu)})   warm (median of ${repeats}) ` +
+      `${ms(median(apiWarm.map((a) => a.wall)))} (CPU ${ms(median(apiWarm.map((a) => a.cpu)))})`,
+  );
 
   // (b) the page in chromium, to the filmstrip-rendered marker
   if (!existsSync(CHROMIUM)) {

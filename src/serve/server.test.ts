@@ -10,6 +10,7 @@ import { readEvaluation, readNotes } from "../run/io.ts";
 import { runPaths } from "../run/layout.ts";
 import type { RunDetail, RunsResponse } from "./api-types.ts";
 import { MAX_BODY_BYTES } from "./http.ts";
+import { MAX_STREAMS } from "./live.ts";
 import { type Dashboard, startDashboard } from "./server.ts";
 import { addFixtureCheckpoint, buildFixtureRun, encodeGray } from "./testing/fixture.ts";
 import { jsonBody, rawRequest } from "./testing/http-client.ts";
@@ -370,31 +371,70 @@ describe("malformed review files", () => {
   });
 });
 
+/** Open an event stream at `path`; resolves with the first chunk naming `event`. */
+function waitForEvent(path: string, event: string) {
+  const req = request({ host: "127.0.0.1", port: dashboard.port, path });
+  const got = new Promise<string>((resolve, reject) => {
+    req.on("response", (res) => {
+      assert.equal(res.headers["content-type"], "text/event-stream; charset=utf-8");
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        if (chunk.includes(`event: ${event}`)) resolve(chunk);
+      });
+    });
+    req.on("error", reject);
+  });
+  req.end();
+  return { got, close: () => req.destroy() };
+}
+
+// the stream takes its first snapshot when it opens: change files only after that
+const settle = () => new Promise((r) => setTimeout(r, 200));
+
+/** Wait (polling, at most 10 s) until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 20) {
+    if (waited > 10_000) throw new Error("condition not met within 10 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe("live updates", () => {
   it("sends an event when training adds a checkpoint", async () => {
-    const events: string[] = [];
-    const req = request({ host: "127.0.0.1", port: dashboard.port, path: "/api/events?run=group%2Fgan-2" });
-    const got = new Promise<string>((resolve, reject) => {
-      req.on("response", (res) => {
-        assert.equal(res.headers["content-type"], "text/event-stream; charset=utf-8");
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          events.push(chunk);
-          if (chunk.includes("event: run")) resolve(chunk);
-        });
-      });
-      req.on("error", reject);
-    });
-    req.end();
-    // give the stream time to take its first snapshot, then write a checkpoint as training would
-    await new Promise((r) => setTimeout(r, 200));
+    const stream = waitForEvent("/api/events?run=group%2Fgan-2", "run");
+    await settle();
     addFixtureCheckpoint(join(root, "group", "gan-2"), 2, { seeds: 2, size: 8, finalEpoch: 2 });
-    const event = await got;
-    req.destroy();
+    const event = await stream.got;
+    stream.close();
     const data = JSON.parse(event.split("data: ")[1]!.trim()) as { run: string; parts: string[] };
     assert.equal(data.run, "group/gan-2");
     assert.ok(data.parts.includes("checkpoints") && data.parts.includes("samples"), data.parts.join(","));
     assert.deepEqual((await detail("group/gan-2")).sampleEpochs, [0, 1, 2]);
+  });
+
+  it("tells the runs list when a run appears", async () => {
+    const stream = waitForEvent("/api/events", "runs");
+    await settle();
+    buildFixtureRun(join(root, "new-run"), {
+      epochs: [0],
+      seeds: 1,
+      size: 8,
+      evaluated: false,
+      status: "training",
+    });
+    await stream.got;
+    stream.close();
+    const runs = (await get("/api/runs")).json as RunsResponse;
+    assert.equal(runs.runs.find((r) => r.id === "new-run")?.status, "training");
+    rmSync(join(root, "new-run"), { recursive: true, force: true });
+  });
+
+  it("closes streams whose page went away, and bounds how many are open", async () => {
+    const streams = Array.from({ length: MAX_STREAMS }, () => waitForEvent("/api/events", "never"));
+    await until(() => dashboard.liveStreams() === MAX_STREAMS);
+    assert.equal((await get("/api/events")).status, 503);
+    for (const stream of streams) stream.close();
+    await until(() => dashboard.liveStreams() === 0);
   });
 
   it("refuses events for unknown runs", async () => {

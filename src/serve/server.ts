@@ -52,6 +52,8 @@ export interface DashboardOptions {
 export interface Dashboard {
   url: string;
   port: number;
+  /** Live-update streams open now (each closes when its page goes away). */
+  liveStreams(): number;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   return {
     url: `http://${shown}:${port}/`,
     port,
+    liveStreams: () => hub.size,
     close: () =>
       new Promise<void>((done) => {
         hub.close();
