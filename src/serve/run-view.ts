@@ -333,6 +333,11 @@ export interface Strip {
 }
 
 const stripCache = new Map<string, { key: string; strip: Strip }>();
+/**
+ * Strips kept in memory, least recently used dropped first: 20 checkpoints of 64 seeds are ~1 MB of
+ * strips, so 400 (twenty such runs open in turn) stays within a few tens of MB.
+ */
+const MAX_STRIPS = 400;
 
 /**
  * The strip of sample epoch `epoch`: `seeds` stacked top to bottom, each `size`; a seed whose image is
@@ -348,7 +353,12 @@ export function sampleStrip(
   const folder = runPaths(dir).samples(epoch).dir;
   const key = `${statSync(folder).mtimeMs}|${seeds.join(",")}|${size.width}x${size.height}`;
   const cached = stripCache.get(folder);
-  if (cached && cached.key === key) return cached.strip;
+  if (cached && cached.key === key) {
+    // re-insert: Map iteration order is insertion order, so the first entry is the least recent
+    stripCache.delete(folder);
+    stripCache.set(folder, cached);
+    return cached.strip;
+  }
 
   // [seeds * H, W] RGBA, transparent where a cell has no usable image
   const { width: W, height: H } = size;
@@ -365,7 +375,9 @@ export function sampleStrip(
   });
   const png = encodeRgba({ width: W, height: H * seeds.length, data });
   const etag = `"${createHash("sha256").update(key).digest("hex").slice(0, 16)}"`;
+  stripCache.delete(folder);
   stripCache.set(folder, { key, strip: { png, etag } });
+  if (stripCache.size > MAX_STRIPS) stripCache.delete(stripCache.keys().next().value!);
   return { png, etag };
 }
 

@@ -23,6 +23,7 @@ export class RunView {
   private epoch = 0;
   private zoom = DEFAULT_ZOOM;
   private charts: ChartHandle[] = [];
+  private chartGeneration = 0;
   private filmstrip: { root: HTMLElement; highlight(epoch: number, scroll: boolean): void } | null = null;
   private filmstripKey = "";
   private notesDirty = false;
@@ -638,10 +639,11 @@ export class RunView {
   // ---- charts ----
 
   private async renderCharts(): Promise<void> {
-    const { detail } = this;
+    // a newer call (a live refresh during a save) supersedes this one
+    const generation = ++this.chartGeneration;
     const { mountChart } = await import("./charts.ts");
-    for (const chart of this.charts) chart.destroy();
-    this.charts = [];
+    if (generation !== this.chartGeneration) return;
+    const { detail } = this;
 
     const points: ScorePoint[] = detail.checkpoints.flatMap((c) =>
       c.scores
@@ -655,41 +657,49 @@ export class RunView {
           ]
         : [],
     );
-    const boxes: HTMLElement[] = [];
-    const pick = (epoch: number) => this.setEpoch(this.nearestEpoch(epoch), true);
-    const add = async (title: string, testid: string, spec: Parameters<typeof mountChart>[1]) => {
-      const box = h("div", { class: "chart", attrs: { "data-testid": testid } });
-      boxes.push(h("div", { class: "card" }, h("h3", {}, title), box));
-      return { box, spec };
-    };
-    const pending = [];
     const options = { focusEpoch: this.epoch, width: 360, height: 200 };
-    if (points.length > 0)
-      pending.push(
-        await add(
-          "Quality and diversity per checkpoint (bootstrap intervals)",
-          "chart-scores",
-          scoresSpec(points, options),
-        ),
-      );
-    if (this.metrics && this.metrics.losses.length > 0)
-      pending.push(await add("Training losses", "chart-losses", lossesSpec(this.metrics.losses, options)));
+    const charts: { title: string; testid: string; spec: Parameters<typeof mountChart>[1] }[] = [];
+    if (points.length > 0) {
+      charts.push({
+        title: "Quality and diversity per checkpoint (bootstrap intervals)",
+        testid: "chart-scores",
+        spec: scoresSpec(points, options),
+      });
+    }
+    if (this.metrics && this.metrics.losses.length > 0) {
+      charts.push({
+        title: "Training losses",
+        testid: "chart-losses",
+        spec: lossesSpec(this.metrics.losses, options),
+      });
+    }
     if (points.length > 0) {
       const region = detail.rule.problem === null ? ruleRegion(detail.rule.rule) : undefined;
-      pending.push(
-        await add(
-          "Quality vs diversity (shaded: the rule's candidates)",
-          "chart-tradeoff",
-          tradeoffSpec(points, region, { focusEpoch: this.epoch, width: 240, height: 240 }),
-        ),
-      );
+      charts.push({
+        title: "Quality vs diversity (shaded: the rule's candidates)",
+        testid: "chart-tradeoff",
+        spec: tradeoffSpec(points, region, { focusEpoch: this.epoch, width: 240, height: 240 }),
+      });
     }
-    if (boxes.length === 0) {
+
+    for (const chart of this.charts) chart.destroy();
+    this.charts = [];
+    if (charts.length === 0) {
       replace(this.el.charts, h("p", { class: "muted" }, "No scores or losses to chart yet."));
       return;
     }
-    replace(this.el.charts, ...boxes);
-    this.charts = await Promise.all(pending.map(({ box, spec }) => mountChart(box, spec, pick)));
+    const boxes = charts.map((c) => h("div", { class: "chart", attrs: { "data-testid": c.testid } }));
+    replace(
+      this.el.charts,
+      ...charts.map((c, i) => h("div", { class: "card" }, h("h3", {}, c.title), boxes[i]!)),
+    );
+    const pick = (epoch: number) => this.setEpoch(this.nearestEpoch(epoch), true);
+    const mounted = await Promise.all(charts.map((c, i) => mountChart(boxes[i]!, c.spec, pick)));
+    if (generation !== this.chartGeneration) {
+      for (const chart of mounted) chart.destroy();
+      return;
+    }
+    this.charts = mounted;
   }
 
   private nearestEpoch(epoch: number): number {
