@@ -137,7 +137,7 @@ export const register: CommandModule = (program, io) => {
   program
     .command("metrics")
     .description(
-      "Measure generated features against real features: Frechet distance, KID, precision, recall,\n" +
+      "Measure generated features against real features: Frechet distance, KID, precision, recall, " +
         "density, coverage and the Vendi score, with the set sizes and any warnings.",
     )
     .argument("<real>", "real (reference) features: a .npy array [N, D], float32 or float64")
