@@ -67,7 +67,9 @@ test("a trained classifier records its identity, is cached, and reloads to ident
   // onnxruntime picks its float32 kernels by batch size, so one image alone agrees to rounding only
   const one = await first.embed({ ...test, n: 1, data: test.data.subarray(5 * 144, 6 * 144) });
   const batched = all.features.data.subarray(5 * 64, 6 * 64);
-  one.features.data.forEach((v, j) => assert.ok(Math.abs(v - batched[j]!) <= 1e-5 * (1 + Math.abs(v))));
+  one.features.data.forEach((v, j) => {
+    assert.ok(Math.abs(v - batched[j]!) <= 1e-5 * (1 + Math.abs(v)));
+  });
 
   // the second load reads the cache: same id, same features, no training
   const second = await loadExtractor(data, { cacheRoot: root, epochs: 1 });
