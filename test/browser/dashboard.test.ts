@@ -108,6 +108,10 @@ describe("dashboard in chromium", { skip }, () => {
       await page.locator("[data-testid=checkpoint-table] tr.current").getAttribute("data-epoch"),
       "5",
     );
+    // the arrow keys step through checkpoints when no field has the focus
+    await page.locator("h1").click();
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await text(page.getByTestId("current-epoch")), "epoch 10");
     await moveSlider(0);
     assert.equal(await text(page.getByTestId("current-epoch")), "epoch 0");
   });

@@ -60,6 +60,7 @@ export class RunView {
       detail.selection?.selectedEpoch ?? detail.sampleEpochs.at(-1) ?? detail.checkpoints.at(-1)?.epoch ?? 0;
     this.layout();
     this.show(detail);
+    document.addEventListener("keydown", this.onKey);
     await stripsLoaded(detail);
     document.body.dataset["filmstrip"] = "rendered";
     // the charts chunk and the loss series load after the samples are visible
@@ -80,9 +81,22 @@ export class RunView {
   }
 
   close(): void {
+    document.removeEventListener("keydown", this.onKey);
     for (const chart of this.charts) chart.destroy();
     this.charts = [];
   }
+
+  /** ← and → step through the checkpoints, unless the user is typing or a sample is open. */
+  private readonly onKey = (event: KeyboardEvent) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    const target = event.target as HTMLElement;
+    if (target.closest("input, textarea, select") || this.el.dialog.open) return;
+    const epochs = this.detail.sampleEpochs;
+    const next = epochs[epochs.indexOf(this.epoch) + (event.key === "ArrowLeft" ? -1 : 1)];
+    if (next === undefined) return;
+    event.preventDefault();
+    this.setEpoch(next, true);
+  };
 
   private layout(): void {
     const { el } = this;
@@ -288,7 +302,11 @@ export class RunView {
       h("label", {}, "checkpoint "),
       slider,
       h("span", { class: "fs-epoch", attrs: { "data-testid": "current-epoch" } }, `epoch ${this.epoch}`),
-      h("span", { class: "muted small" }, `${index + 1} / ${epochs.length}`),
+      h(
+        "span",
+        { class: "muted small", title: "or use the ← and → keys" },
+        `${index + 1} / ${epochs.length}`,
+      ),
       h("span", { class: "muted small" }, "zoom"),
       ...zoomButtons,
       h("span", { class: "muted small" }, `${this.detail.seeds.length} seeds × ${epochs.length} checkpoints`),
