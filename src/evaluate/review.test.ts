@@ -10,8 +10,10 @@ import type { Io } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
 import { defaultRule } from "../review/rule.ts";
 import { writeEvaluation, writeNotes, writeRunInfo } from "../run/io.ts";
+import { runPaths } from "../run/layout.ts";
 import type { CheckpointEvaluation, Evaluation, Flag, RunInfo } from "../run/schema.ts";
 import { emptyNotes } from "../run/schema.ts";
+import { writeJsonAtomic } from "../util/atomic.ts";
 import { draftNotes } from "./notes.ts";
 import { buildSelection, reviewRun, ruleScore } from "./review.ts";
 import { readSelection, SelectionFileSchema } from "./selection.ts";
@@ -305,4 +307,23 @@ test("Markdown review of a run adds the flags table and the next action", async 
   assert.match(stdout, /\n\| 60 \| mode_collapse \| fail \| diversity 0\.48 is under the rule's floor/);
   assert.match(stdout, /\n### Next action\n\n\*\*objective: stabilise the discriminator/);
   assert.equal(ruleScore(0.6849), 0.68);
+});
+
+test("checkpoints written after the evaluation are named with the command that adds them", () => {
+  const run = makeRun("later");
+  for (const epoch of [1, 10, 30, 60, 90])
+    writeJsonAtomic(runPaths(run).checkpoint(epoch).meta, {
+      epoch,
+      step: epoch * 10,
+      model: "gan",
+      seedSetId: "s",
+      toolVersion: "0.1.0",
+      createdAt: INFO.createdAt,
+      files: {},
+    });
+  const selection = reviewRun(run, { write: false });
+  assert.ok(
+    selection.warnings.includes(`checkpoint 90 is not evaluated yet: genreview evaluate ${run} --epochs 90`),
+    selection.warnings.join("\n"),
+  );
 });

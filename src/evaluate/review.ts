@@ -229,6 +229,14 @@ export function reviewRun(run: string, options: ReviewRunOptions = {}): Selectio
     ruleSource: source,
     now: new Date().toISOString(),
   });
+  // checkpoints written after the evaluation are not in the table: say which, and how to add them
+  const evaluated = new Set(evaluation.checkpoints.map((c) => c.epoch));
+  const missing = listCheckpointEpochs(run).filter((e) => !evaluated.has(e));
+  if (missing.length > 0)
+    selection.warnings.push(
+      `${missing.length === 1 ? "checkpoint" : "checkpoints"} ${missing.join(", ")} ` +
+        `${missing.length === 1 ? "is" : "are"} not evaluated yet: genreview evaluate ${run} --epochs ${missing.join(",")}`,
+    );
   if (options.write !== false) writeSelection(run, selection);
   return selection;
 }

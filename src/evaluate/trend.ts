@@ -29,6 +29,8 @@ export interface TrendPoint {
 
 const width = (s: Score) => s.high - s.low;
 const show = (v: number) => formatScore(Math.round(v * 100) / 100);
+/** Three decimals where two would print a fall and the width it beat as the same number. */
+const show3 = (v: number) => formatScore(Math.round(v * 1000) / 1000);
 
 /** True when a flag was derived from the course of the scores (see the top of this file). */
 export function isTrendFlag(flag: Flag): boolean {
@@ -65,7 +67,7 @@ export function diversityDeclineFlags(
       evidence:
         `diversity fell ${show(ref.diversity.value)} → ${show(cur.diversity.value)} from epoch ${ref.epoch} to ` +
         `epoch ${cur.epoch} while quality held (${show(ref.quality.value)} → ${show(cur.quality.value)}); the fall ` +
-        `${show(drop)} exceeds ${show(thresholds.minDrop)} and the interval width ${show(noise)}`,
+        `${show3(drop)} exceeds ${show(thresholds.minDrop)} and the interval width ${show3(noise)}`,
       values: {
         "trend/diversity_drop": drop,
         "trend/from_epoch": ref.epoch,
