@@ -5,6 +5,12 @@
 // a feature extractor) only needs to produce the two matrices and a `FeatureSource` for each.
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
+import {
+  checkImageModeFlags,
+  embedImageSources,
+  type ImageModeFlags,
+  parseExtractorKind,
+} from "../../features/cli.ts";
 import { type AllMetricsResult, computeAll, METRIC_DEFAULTS } from "../../metrics/index.ts";
 import { DatasetError } from "../../util/errors.ts";
 import type { Matrix } from "../../util/matrix.ts";
@@ -101,18 +107,23 @@ export function formatMetrics(result: AllMetricsResult, real: FeatureSource, fak
   return `${lines.join("\n")}\n`;
 }
 
-interface MetricsFlags {
+interface MetricsFlags extends ImageModeFlags {
   k: number;
   kidSubsets: number;
   kidSize: number;
   seed: number;
   json?: boolean;
   quiet?: boolean;
+  images?: boolean;
 }
 
 async function run(realPath: string, fakePath: string, flags: MetricsFlags, io: Io): Promise<void> {
-  const real = loadFeatures(realPath);
-  const fake = loadFeatures(fakePath);
+  // --images: embed two image sources with a feature extractor (src/features/cli.ts)
+  checkImageModeFlags(flags);
+  const embedded = flags.images ? await embedImageSources(realPath, fakePath, flags, io) : null;
+  if (embedded !== null && !flags.json) for (const note of embedded.notes) io.err(note);
+  const real = embedded?.real ?? loadFeatures(realPath);
+  const fake = embedded?.fake ?? loadFeatures(fakePath);
   if (real.source.cols !== fake.source.cols) {
     throw new DatasetError(
       `${realPath} has D = ${real.source.cols} features per row but ${fakePath} has D = ${fake.source.cols}; ` +
@@ -129,7 +140,9 @@ async function run(realPath: string, fakePath: string, flags: MetricsFlags, io: 
     onProgress: (done, _total, stage) => bar.update(done, { stage }),
   });
   bar.stop();
-  if (flags.json) io.out(`${JSON.stringify({ real: real.source, fake: fake.source, ...result }, null, 2)}\n`);
+  const extractor = embedded === null ? {} : { extractor: embedded.extractor };
+  if (flags.json)
+    io.out(`${JSON.stringify({ real: real.source, fake: fake.source, ...extractor, ...result }, null, 2)}\n`);
   else io.out(formatMetrics(result, real.source, fake.source));
 }
 
@@ -140,8 +153,14 @@ export const register: CommandModule = (program, io) => {
       "Measure generated features against real features: Frechet distance, KID, precision, recall, " +
         "density, coverage and the Vendi score, with the set sizes and any warnings.",
     )
-    .argument("<real>", "real (reference) features: a .npy array [N, D], float32 or float64")
-    .argument("<fake>", "generated features: a .npy array [M, D] from the same feature extractor")
+    .argument(
+      "<real>",
+      "real (reference) features: a .npy array [N, D], float32 or float64 (with --images: images)",
+    )
+    .argument(
+      "<fake>",
+      "generated features: a .npy array [M, D] from the same feature extractor (with --images: images)",
+    )
     .option(
       "--k <n>",
       "neighbours for precision/recall/density/coverage",
@@ -166,6 +185,29 @@ export const register: CommandModule = (program, io) => {
       integer(0, "an integer >= 0"),
       METRIC_DEFAULTS.seed,
     )
+    .option(
+      "--images",
+      "REAL and FAKE are images (a .npy array [N, H, W] or a folder of PNGs), embedded first",
+    )
+    .option(
+      "--features <kind>",
+      "with --images: pixel, classifier or autoencoder (default: classifier when --data has labels, " +
+        "autoencoder without, pixel without --data)",
+      parseExtractorKind,
+    )
+    .option(
+      "--data <dataset>",
+      "with --images: the dataset whose TRAIN split trains the extractor (e.g. shapes)",
+    )
+    .option(
+      "--pca <d>",
+      "with --images --features pixel: project on the top d TRAIN principal components",
+      integer(1, "an integer >= 1"),
+    )
+    .option(
+      "--cache <dir>",
+      "with --images: extractor cache folder (default $GENREVIEW_CACHE or .cache/genreview)",
+    )
     .option("--json", "print the full result as JSON (includes every KID subset value)")
     .option("--quiet", "no progress bar")
     .addHelpText(
@@ -175,7 +217,9 @@ Conventions: covariances divide by N - 1; FD uses Tr (Sx^1/2 Sy Sx^1/2)^1/2 (fin
 warning); KID is the unbiased MMD^2 with kernel (a.b/D + 1)^3, mean and population std over seeded
 subsets; precision/recall/density/coverage use Euclidean k-NN balls with strict '<'; Vendi uses
 L2-normalised rows and the linear kernel, and is also given for real rows at the generated set's size.
-Scores are comparable only within one feature extractor and at equal set sizes.`,
+Scores are comparable only within one feature extractor and at equal set sizes.
+With --images, trained extractors are cached under a name derived from the dataset hash and the
+extractor config, and retrained when either changes.`,
     )
     .action(async (realPath: string, fakePath: string, flags: MetricsFlags) => {
       await run(realPath, fakePath, flags, io);
