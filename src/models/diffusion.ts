@@ -30,6 +30,7 @@ import {
   readCheckpointWeights,
   type Tensor,
   type Trainer,
+  type Values,
   type WeightSource,
 } from "../engine/index.ts";
 import { CheckpointError } from "../util/errors.ts";
@@ -192,6 +193,22 @@ class DiffusionTrainer implements ModelTrainer {
   }
 }
 
+/**
+ * One deterministic DDIM update (Song et al. 2021, eq. 12 with sigma = 0) from alphaBar `ab` to `abNext`,
+ * in place on `x`: x0 = clip((x - sqrt(1-ab) eps) / sqrt(ab), -1, 1) into `x0`, eps re-derived from the
+ * clipped x0 so that x, x0 and eps stay consistent, then x = sqrt(abNext) x0 + sqrt(1-abNext) eps.
+ */
+export function ddimStep(x: Float32Array, eps: Values, x0: Float32Array, ab: number, abNext: number): void {
+  const [a, s] = [Math.sqrt(ab), Math.sqrt(1 - ab)];
+  const [aNext, sNext] = [Math.sqrt(abNext), Math.sqrt(1 - abNext)];
+  for (let j = 0; j < x.length; j++) {
+    const xj = x[j]!;
+    const clipped = Math.min(1, Math.max(-1, (xj - s * eps[j]!) / a));
+    x0[j] = clipped;
+    x[j] = aNext * clipped + sNext * ((xj - a * clipped) / s);
+  }
+}
+
 class DdimSampler implements ModelSampler {
   private readonly steps: number[];
 
@@ -220,29 +237,17 @@ class DdimSampler implements ModelSampler {
     return { data, n, h: this.size.h, w: this.size.w };
   }
 
-  /**
-   * DDIM with eta = 0 from x_T = `noise` (m images): at each step t -> t' (t' = -1 meaning alphaBar = 1),
-   * x0 = clip((x_t - sqrt(1-aB_t) eps) / sqrt(aB_t)), eps recomputed from the clipped x0 so that the update
-   * stays on the line through both, x_t' = sqrt(aB_t') x0 + sqrt(1-aB_t') eps. Returns x0 of the last step.
-   */
+  /** DDIM with eta = 0 from x_T = `noise` (m images, updated in place); returns the last step's x0. */
   private async denoise(noise: Float32Array, m: number): Promise<SignedPixels> {
     const x = noise;
     const x0 = new Float32Array(x.length);
-    const perImage = x.length / m;
     for (let i = 0; i < this.steps.length; i++) {
       const t = this.steps[i]!;
       const next = this.steps[i + 1];
       const ab = this.alphaBar[t]!;
       const abNext = next === undefined ? 1 : this.alphaBar[next]!;
       const eps = (await this.denoiser.run({ x_t: x, t: new Float32Array(m).fill(t) }))["eps"]!;
-      const [a, s] = [Math.sqrt(ab), Math.sqrt(1 - ab)];
-      const [aNext, sNext] = [Math.sqrt(abNext), Math.sqrt(1 - abNext)];
-      for (let j = 0; j < m * perImage; j++) {
-        const xj = x[j]!;
-        const clipped = Math.min(1, Math.max(-1, (xj - s * eps[j]!) / a));
-        x0[j] = clipped;
-        x[j] = aNext * clipped + sNext * ((xj - a * clipped) / s);
-      }
+      ddimStep(x, eps, x0, ab, abNext);
     }
     return asSigned(x0);
   }
