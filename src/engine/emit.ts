@@ -12,7 +12,7 @@ const { onnx } = onnxProto;
 /** opset 17: the newest whose ReduceMean still takes axes as an attribute, supported by ORT 1.30. */
 export const OPSET = 17;
 /** IR version 8 is the one that goes with opset 17. */
-const IR_VERSION = 8;
+export const IR_VERSION = 8;
 
 const AttrType = onnx.AttributeProto.AttributeType;
 const ElemType = onnx.TensorProto.DataType;
@@ -52,17 +52,18 @@ export interface EmittedModel {
   outputs: { name: string; shape: readonly number[]; dtype: DType }[];
 }
 
-function elemType(dtype: DType): number {
+export function elemType(dtype: DType): number {
   return dtype === "float64" ? ElemType.DOUBLE : dtype === "bool" ? ElemType.BOOL : ElemType.FLOAT;
 }
 
-function bytesOf(values: Values | BigInt64Array): Uint8Array {
+export function bytesOf(values: Values | BigInt64Array | Uint8Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
-function valueInfo(name: string, dtype: DType, shape: readonly (number | string)[]) {
+export function valueInfo(name: string, dtype: DType | "int64", shape: readonly (number | string)[]) {
   const dim = shape.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d }));
-  return { name, type: { tensorType: { elemType: elemType(dtype), shape: { dim } } } };
+  const elem = dtype === "int64" ? ElemType.INT64 : elemType(dtype);
+  return { name, type: { tensorType: { elemType: elem, shape: { dim } } } };
 }
 
 /** Every tensor the outputs depend on, in creation (topological) order. */
@@ -148,25 +149,8 @@ export function emitModel(graph: Graph, options: EmitOptions): EmittedModel {
 
   // nodes.
   const nodes: onnxProto.onnx.INodeProto[] = [];
-  for (const t of needed) {
-    if (t.source.kind !== "op") continue;
-    const node = t.source.node;
-    const inputNames = node.inputs.map((x) => names.get(x.id)!);
-    const output = names.get(t.id)!;
-    const prefix = node.layer === "" ? "" : `${node.layer}/`;
-    const name = `${prefix}${node.op}_${t.id}`;
-    if (node.op === "Softplus") {
-      nodes.push(...softplusNodes(name, inputNames[0]!, output));
-      continue;
-    }
-    nodes.push({
-      name,
-      opType: node.op,
-      input: [...inputNames, ...extraInputs(node, t, int64Const, batchCarrying)],
-      output: [output],
-      attribute: attributes(node),
-    });
-  }
+  for (const t of needed)
+    if (t.source.kind === "op") nodes.push(...opNodes(t, names, int64Const, batchCarrying));
   for (const { from, to } of identities)
     nodes.push({ name: `output/${to}`, opType: "Identity", input: [from], output: [to] });
 
@@ -193,6 +177,32 @@ export function emitModel(graph: Graph, options: EmitOptions): EmittedModel {
     inputs,
     outputs: outputEntries.map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype })),
   };
+}
+
+/** The ONNX node(s) computing op result `t`, with value names from `names`. */
+export function opNodes(
+  t: Tensor,
+  names: ReadonlyMap<number, string>,
+  int64Const: (values: readonly number[]) => string,
+  batchCarrying: Set<number> | null = null,
+  namePrefix = "",
+): onnxProto.onnx.INodeProto[] {
+  if (t.source.kind !== "op") return [];
+  const node = t.source.node;
+  const inputNames = node.inputs.map((x) => names.get(x.id)!);
+  const output = names.get(t.id)!;
+  const prefix = node.layer === "" ? namePrefix : `${namePrefix}${node.layer}/`;
+  const name = `${prefix}${node.op}_${t.id}`;
+  if (node.op === "Softplus") return softplusNodes(name, inputNames[0]!, output);
+  return [
+    {
+      name,
+      opType: node.op,
+      input: [...inputNames, ...extraInputs(node, t, int64Const, batchCarrying)],
+      output: [output],
+      attribute: attributes(node),
+    },
+  ];
 }
 
 /**

@@ -108,6 +108,35 @@ test("results do not depend on the thread count (so autoThreads never changes a 
   await two.dispose();
 });
 
+test("steps(feeds, K) makes the same updates as K calls of step, in one run", async () => {
+  const single = await vaeTrainer(8);
+  const multi = await vaeTrainer(8);
+  const rng = new Rng(4);
+  const xs: Float32Array[] = [];
+  const epss: Float32Array[] = [];
+  for (let i = 0; i < 5; i++) {
+    xs.push(rng.fillUniform(new Float32Array(B * 64)) as Float32Array);
+    epss.push(rng.fillNormal(new Float32Array(B * Z)) as Float32Array);
+  }
+  const losses: number[] = [];
+  for (let i = 0; i < 5; i++) losses.push((await single.step({ x: xs[i]!, eps: epss[i]! })).loss);
+  const stack = (parts: Float32Array[]) => {
+    const out = new Float32Array(parts.length * parts[0]!.length);
+    parts.forEach((p, i) => out.set(p, i * p.length));
+    return out;
+  };
+  const first = await multi.steps({ x: stack(xs.slice(0, 2)), eps: stack(epss.slice(0, 2)) }, 2);
+  const rest = await multi.steps({ x: stack(xs.slice(2)), eps: stack(epss.slice(2)) }, 3);
+  assert.deepEqual([...first.losses, ...rest.losses], losses);
+  assert.equal(rest.gradNorms?.length, 3);
+  assert.equal(multi.stepCount, 5);
+  for (const [name, values] of single.weights) assert.deepEqual(multi.weights.get(name), values, name);
+  for (const [name, values] of single.emaWeights) assert.deepEqual(multi.emaWeights.get(name), values, name);
+  await assert.rejects(multi.steps({ x: xs[0]!, eps: epss[0]! }, 2), /expects 512 float32 values/);
+  await single.dispose();
+  await multi.dispose();
+});
+
 test("checkpoints of another model are refused with the mismatching tensors named", async () => {
   const dir = mkdtempSync(join(tmpdir(), "engine-ckpt-"));
   try {

@@ -9,6 +9,7 @@ import { Rng, type RngState } from "../util/rng.ts";
 import { grad } from "./autodiff.ts";
 import { type EmittedModel, emitModel, neededTensors } from "./emit.ts";
 import { formatShape, type Graph, type Tensor, type Values } from "./graph.ts";
+import { type EmittedLoop, emitLoopModel, type LoopSpec } from "./loop.ts";
 import { clipByGlobalNorm, type Optimizer } from "./optim.ts";
 import { type NamedTensor, readSafetensors, writeSafetensors } from "./safetensors.ts";
 import {
@@ -52,6 +53,15 @@ export interface StepResult {
   loss: number;
   /** Global gradient norm before clipping (only with `clipNorm`, else null). */
   gradNorm: number | null;
+  outputs: Record<string, Values>;
+}
+
+export interface MultiStepResult {
+  /** The loss of each step, in order. */
+  losses: number[];
+  /** Global gradient norm of each step before clipping (only with `clipNorm`, else null). */
+  gradNorms: number[] | null;
+  /** Extra outputs of every step, stacked on a leading axis of length `count`. */
   outputs: Record<string, Values>;
 }
 
@@ -132,6 +142,20 @@ export async function compileTraining(graph: Graph, options: TrainingOptions): P
 
   const emitted = emitModel(graph, { outputs, params: "inputs", name: "training_step" });
   const { session, threads } = await createSession(emitted.bytes, options);
+
+  // the same step as a Loop body, compiled on the first multi-step run: weights, optimiser state and
+  // EMA are carried; data inputs and step scalars are per step; the loss and extras are stacked.
+  const carried = [...params, ...stateInputs.values()].map((input) => {
+    const key = input.source.kind === "param" || input.source.kind === "input" ? input.source.name : "";
+    return { input, next: outputs[`${NEXT}${key}`]! };
+  });
+  const scan: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(outputs)) if (!name.startsWith(NEXT)) scan[name] = t;
+  const stateIds = new Set([...stateInputs.values()].map((t) => t.id));
+  const perStep = neededTensors(Object.values(outputs)).filter(
+    (t) => t.source.kind === "input" && !stateIds.has(t.id),
+  );
+  const loopSpec: LoopSpec = { perStep, carried, scan, name: "training_steps" };
   return new Trainer(
     graph,
     options,
@@ -141,6 +165,7 @@ export async function compileTraining(graph: Graph, options: TrainingOptions): P
     threads,
     stateInputs,
     Object.keys(scalarInputs),
+    loopSpec,
   );
 }
 
@@ -162,7 +187,7 @@ export class Trainer {
   /** Learning rate of the next step (set it for schedules). */
   lr: number;
   private readonly state = new Map<string, Values>();
-  private steps = 0;
+  private taken = 0;
   private readonly emaDecay: number | null;
   private readonly trained: Set<string>;
 
@@ -177,6 +202,7 @@ export class Trainer {
     readonly threads: number,
     stateInputs: ReadonlyMap<string, Tensor>,
     private readonly scalarNames: readonly string[],
+    private readonly loopSpec: LoopSpec,
   ) {
     this.lr = options.optimizer.lr;
     this.emaDecay = options.ema?.decay ?? null;
@@ -196,7 +222,7 @@ export class Trainer {
 
   /** Number of steps taken (restored by loadCheckpoint). */
   get stepCount(): number {
-    return this.steps;
+    return this.taken;
   }
 
   /** The data inputs a step needs (parameters and optimiser state excluded). */
@@ -218,23 +244,18 @@ export class Trainer {
 
   /** One optimisation step on one batch: a single session run. Throws DivergenceError on a non-finite loss. */
   async step(feeds: Readonly<Record<string, Values>>): Promise<StepResult> {
-    const t = this.steps + 1;
-    const scalars: Record<string, number> = this.options.optimizer.scalars(t, this.lr);
-    if (this.emaDecay !== null) scalars["ema.decay"] = this.emaDecay;
+    const t = this.taken + 1;
+    const scalars = this.scalarValues(t);
     const f64 = this.graph.dtype === "float64";
 
     // gather the feeds: data, parameters (own or shared), optimiser state, EMA and step scalars.
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const input of this.emitted.inputs) {
       let values: Values | undefined;
-      if (input.kind === "param") {
-        const shared = this.trained.has(input.name) ? undefined : this.options.sharedWeights?.get(input.name);
-        values = shared ?? this.weights.get(input.name);
-      } else if (this.isScalar(input.name)) {
+      if (this.isScalar(input.name)) {
         const v = scalars[input.name]!;
         values = f64 ? new Float64Array([v]) : new Float32Array([v]);
-      } else if (input.name.startsWith("ema/")) values = this.emaWeights.get(input.name.slice(4));
-      else values = this.state.get(input.name) ?? feeds[input.name];
+      } else values = this.currentValue(input.name) ?? feeds[input.name];
       ortFeeds[input.name] = ortTensor(checkFeed(input, values), input.shape);
     }
     for (const name of Object.keys(feeds)) {
@@ -253,13 +274,96 @@ export class Trainer {
       if (this.emaDecay !== null) this.emaWeights.set(name, ortValues(result[`${NEXT}ema/${name}`], name));
     }
     for (const key of this.state.keys()) this.state.set(key, ortValues(result[`${NEXT}${key}`], key));
-    this.steps = t;
+    this.taken = t;
 
     const outputs: Record<string, Values> = {};
     for (const name of Object.keys(this.options.extraOutputs ?? {}))
       outputs[name] = ortValues(result[name], name);
     const gradNorm = result["gradNorm"] ? ortValues(result["gradNorm"], "gradNorm")[0]! : null;
     return { loss, gradNorm, outputs };
+  }
+
+  /**
+   * `count` consecutive steps in one session run (an ONNX Loop over the step graph): each data input
+   * holds `count` batches back to back. Same updates as `count` calls of `step` (tested bit for bit),
+   * without copying the weights in and out between steps. If any step's loss is not finite, throws
+   * DivergenceError and keeps the weights from before the call.
+   */
+  async steps(feeds: Readonly<Record<string, Values>>, count: number): Promise<MultiStepResult> {
+    if (!Number.isInteger(count) || count < 1)
+      throw new InputError(`steps: count must be a positive integer, got ${count}`);
+    this.loop ??= await this.compileLoop();
+    const { emitted, session } = this.loop;
+    const f64 = this.graph.dtype === "float64";
+
+    // per-step inputs stacked [count, ...], carried values and constant (frozen) weights.
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const input of emitted.inputs) {
+      const shape = input.dims.map((d) => (d === "K" ? count : d));
+      let values: Values | undefined;
+      if (this.isScalar(input.name)) {
+        values = f64 ? new Float64Array(count) : new Float32Array(count);
+        for (let i = 0; i < count; i++) values[i] = this.scalarValues(this.taken + 1 + i)[input.name]!;
+      } else if (input.role === "perStep") values = feeds[input.name];
+      else values = this.currentValue(input.name);
+      const spec = { name: input.name, shape, dtype: input.dtype, kind: "input" as const };
+      ortFeeds[input.name] = ortTensor(checkFeed(spec, values), shape);
+    }
+    for (const name of Object.keys(feeds)) {
+      if (!(name in ortFeeds))
+        throw new InputError(
+          `steps: unknown input "${name}"; the graph takes ${this.dataInputs.map((i) => i.name).join(", ")}`,
+        );
+    }
+    const result = await session.run(ortFeeds);
+
+    // all steps or none: a non-finite loss anywhere keeps the state from before the call.
+    const losses = [...ortValues(result["loss"], "loss")];
+    const bad = losses.findIndex((l) => !Number.isFinite(l));
+    if (bad >= 0)
+      throw new DivergenceError(`training step ${this.taken + 1 + bad}: the loss is ${losses[bad]}`);
+    for (const output of emitted.outputs) {
+      if (!output.name.startsWith(NEXT)) continue;
+      const key = output.name.slice(NEXT.length);
+      const values = ortValues(result[output.name], output.name);
+      if (key.startsWith("ema/")) this.emaWeights.set(key.slice(4), values);
+      else if (this.state.has(key)) this.state.set(key, values);
+      else this.weights.set(key, values);
+    }
+    this.taken += count;
+    const outputs: Record<string, Values> = {};
+    for (const name of Object.keys(this.options.extraOutputs ?? {}))
+      outputs[name] = ortValues(result[name], name);
+    const gradNorms = result["gradNorm"] ? [...ortValues(result["gradNorm"], "gradNorm")] : null;
+    return { losses, gradNorms, outputs };
+  }
+
+  private loop: { emitted: EmittedLoop; session: ort.InferenceSession } | undefined;
+
+  private async compileLoop(): Promise<{ emitted: EmittedLoop; session: ort.InferenceSession }> {
+    const emitted = emitLoopModel(this.graph, this.loopSpec);
+    const spinning = this.options.spinning;
+    const { session } = await createSession(emitted.bytes, {
+      threads: this.threads,
+      ...(spinning === undefined ? {} : { spinning }),
+    });
+    return { emitted, session };
+  }
+
+  /** Step scalars (learning-rate terms, EMA decay) of step t. */
+  private scalarValues(t: number): Record<string, number> {
+    const scalars = this.options.optimizer.scalars(t, this.lr);
+    if (this.emaDecay !== null) scalars["ema.decay"] = this.emaDecay;
+    return scalars;
+  }
+
+  /** The value a parameter, state or EMA input has now (trained, shared or own). */
+  private currentValue(name: string): Values | undefined {
+    if (name.startsWith("ema/")) return this.emaWeights.get(name.slice(4));
+    const state = this.state.get(name);
+    if (state) return state;
+    const shared = this.trained.has(name) ? undefined : this.options.sharedWeights?.get(name);
+    return shared ?? this.weights.get(name);
   }
 
   /** The training graph as ONNX bytes (parameters and state as inputs), e.g. to inspect in Netron. */
@@ -286,7 +390,7 @@ export class Trainer {
     for (const [name, data] of this.emaWeights) tensors.set(`ema/${name}`, { shape: shapeOf(name), data });
     const metadata: Record<string, string> = {
       format: CHECKPOINT_FORMAT,
-      step: String(this.steps),
+      step: String(this.taken),
       lr: String(this.lr),
       optimizer: JSON.stringify(this.options.optimizer.config),
     };
@@ -333,7 +437,7 @@ export class Trainer {
         `${path}: metadata step "${metadata["step"]}" or lr "${metadata["lr"]}" is invalid`,
         { file: path },
       );
-    this.steps = step;
+    this.taken = step;
     this.lr = lr;
     const rngJson = metadata["rng"];
     return {
