@@ -80,6 +80,7 @@ export {
   type CheckpointInfo,
   compileTraining,
   type EmaOptions,
+  type MultiStepResult,
   readCheckpointWeights,
   type StepResult,
   type Trainer,
