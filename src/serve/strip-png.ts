@@ -45,52 +45,85 @@ export function decodeRgba(bytes: Uint8Array): Rgba {
   // unfilter row by row (filter byte + stride bytes), then expand to RGBA
   const rows = new Uint8Array(height * stride);
   for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)]!;
-    const src = y * (stride + 1) + 1;
-    const out = y * stride;
-    for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? rows[out + x - channels]! : 0;
-      const b = y > 0 ? rows[out - stride + x]! : 0;
-      const c = x >= channels && y > 0 ? rows[out - stride + x - channels]! : 0;
-      const v = raw[src + x]!;
-      rows[out + x] = (v + predictor(filter, a, b, c)) & 0xff;
-    }
+    unfilterRow(raw, y * (stride + 1), rows, y * stride, y > 0 ? (y - 1) * stride : -1, stride, channels);
   }
   const data = new Uint8Array(width * height * 4);
-  for (let i = 0; i < width * height; i++) {
-    const s = i * channels;
-    const d = i * 4;
-    if (channels <= 2) {
-      data[d] = data[d + 1] = data[d + 2] = rows[s]!;
-      data[d + 3] = channels === 2 ? rows[s + 1]! : 255;
-    } else {
-      data[d] = rows[s]!;
-      data[d + 1] = rows[s + 1]!;
-      data[d + 2] = rows[s + 2]!;
-      data[d + 3] = channels === 4 ? rows[s + 3]! : 255;
+  const n = width * height;
+  if (channels === 1) {
+    for (let i = 0, d = 0; i < n; i++, d += 4) {
+      const v = rows[i]!;
+      data[d] = v;
+      data[d + 1] = v;
+      data[d + 2] = v;
+      data[d + 3] = 255;
     }
+  } else if (channels === 2) {
+    for (let i = 0, d = 0; i < n; i++, d += 4) {
+      const v = rows[2 * i]!;
+      data[d] = v;
+      data[d + 1] = v;
+      data[d + 2] = v;
+      data[d + 3] = rows[2 * i + 1]!;
+    }
+  } else if (channels === 3) {
+    for (let i = 0, d = 0; i < n; i++, d += 4) {
+      data[d] = rows[3 * i]!;
+      data[d + 1] = rows[3 * i + 1]!;
+      data[d + 2] = rows[3 * i + 2]!;
+      data[d + 3] = 255;
+    }
+  } else {
+    data.set(rows.subarray(0, n * 4));
   }
   return { width, height, data };
 }
 
-/** The PNG filter predictors: none, sub, up, average, Paeth. */
-function predictor(filter: number, a: number, b: number, c: number): number {
+/**
+ * Undo one row's filter (PNG spec section 9.2: none, sub, up, average, Paeth), reading the filter type
+ * byte at raw[src] and the previous unfiltered row at out[prev] (prev < 0 for the first row). One loop
+ * per filter type: this is the hot loop of opening a run.
+ */
+function unfilterRow(
+  raw: Uint8Array,
+  src: number,
+  out: Uint8Array,
+  dst: number,
+  prev: number,
+  stride: number,
+  bpp: number,
+): void {
+  const filter = raw[src]!;
+  const line = raw.subarray(src + 1, src + 1 + stride);
   switch (filter) {
     case 0:
-      return 0;
+      out.set(line, dst);
+      return;
     case 1:
-      return a;
+      for (let x = 0; x < stride; x++)
+        out[dst + x] = (line[x]! + (x >= bpp ? out[dst + x - bpp]! : 0)) & 0xff;
+      return;
     case 2:
-      return b;
+      for (let x = 0; x < stride; x++) out[dst + x] = (line[x]! + (prev >= 0 ? out[prev + x]! : 0)) & 0xff;
+      return;
     case 3:
-      return (a + b) >> 1;
-    case 4: {
-      const p = a + b - c;
-      const pa = Math.abs(p - a);
-      const pb = Math.abs(p - b);
-      const pc = Math.abs(p - c);
-      return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-    }
+      for (let x = 0; x < stride; x++) {
+        const a = x >= bpp ? out[dst + x - bpp]! : 0;
+        const b = prev >= 0 ? out[prev + x]! : 0;
+        out[dst + x] = (line[x]! + ((a + b) >> 1)) & 0xff;
+      }
+      return;
+    case 4:
+      for (let x = 0; x < stride; x++) {
+        const a = x >= bpp ? out[dst + x - bpp]! : 0;
+        const b = prev >= 0 ? out[prev + x]! : 0;
+        const c = x >= bpp && prev >= 0 ? out[prev + x - bpp]! : 0;
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        out[dst + x] = (line[x]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
+      }
+      return;
     default:
       throw new Error(`unknown PNG filter type ${filter}`);
   }
