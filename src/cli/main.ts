@@ -7,6 +7,7 @@ import { VERSION } from "../version.ts";
 import { register as compare } from "./commands/compare.ts";
 import { register as data } from "./commands/data.ts";
 import { register as demo } from "./commands/demo.ts";
+import { register as evaluate } from "./commands/evaluate.ts";
 import { register as importSamples } from "./commands/import.ts";
 import { register as metrics } from "./commands/metrics.ts";
 import { register as report } from "./commands/report.ts";
@@ -28,6 +29,7 @@ const modules: CommandModule[] = [
   report,
   compare,
   importSamples,
+  evaluate,
   train,
   sample,
 ];
