@@ -32,6 +32,8 @@ const seeds = Number(values.seeds);
 const repeats = Number(values.repeats);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+// the best of several runs is the figure least disturbed by other work on the machine
+const best = (xs: number[]) => Math.min(...xs);
 const ms = (x: number) => `${x.toFixed(0).padStart(5)} ms`;
 
 // fixture runs: one per cold measurement, so each starts with empty server caches
@@ -72,7 +74,8 @@ try {
   );
   console.log(
     `    cold server caches ${ms(apiCold.wall)} (CPU ${ms(apiCold.cpu)})   warm (median of ${repeats}) ` +
-      `${ms(median(apiWarm.map((a) => a.wall)))} (CPU ${ms(median(apiWarm.map((a) => a.cpu)))})`,
+      `${ms(median(apiWarm.map((a) => a.wall)))} (CPU ${ms(median(apiWarm.map((a) => a.cpu)))}), ` +
+      `best ${ms(best(apiWarm.map((a) => a.wall)))}`,
   );
 
   // (b) the page in chromium, to the filmstrip-rendered marker
@@ -108,10 +111,12 @@ try {
     await browser.close();
     console.log("(b) page load in chromium to 'filmstrip rendered' (fresh browser context each)");
     console.log(
-      `    cold server caches ${ms(pageCold)}   warm (median of ${repeats}) ${ms(median(pageWarm))}`,
+      `    cold server caches ${ms(pageCold)}   warm (median of ${repeats}) ${ms(median(pageWarm))}, ` +
+        `best ${ms(best(pageWarm))}`,
     );
     console.log(
-      `target < ${TARGET_MS} ms: cold ${(pageCold / TARGET_MS).toFixed(2)}x, warm ${(median(pageWarm) / TARGET_MS).toFixed(2)}x of the budget`,
+      `target < ${TARGET_MS} ms: cold ${(pageCold / TARGET_MS).toFixed(2)}x, warm median ` +
+        `${(median(pageWarm) / TARGET_MS).toFixed(2)}x, warm best ${(best(pageWarm) / TARGET_MS).toFixed(2)}x of the budget`,
     );
   }
 } finally {
