@@ -73,7 +73,7 @@ test("metrics --help describes every option", async () => {
 test("metrics rejects bad inputs with messages naming the file", async () => {
   const missing = await run(join(dir, "nope.npy"), fakePath);
   assert.equal(missing.code, 2);
-  assert.match(missing.err, /nope\.npy: cannot read the feature file/);
+  assert.match(missing.err, /nope\.npy: cannot read/);
 
   const flat = join(dir, "flat.npy");
   writeNpy(flat, new Float32Array(10), [10]);

@@ -3,7 +3,6 @@
 // src/metrics/; this file reads the inputs, turns flags into options and results into text or JSON.
 // Inputs arrive as feature matrices through `loadFeatures`; another input mode (e.g. images run through
 // a feature extractor) only needs to produce the two matrices and a `FeatureSource` for each.
-import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
 import {
   checkImageModeFlags,
@@ -14,7 +13,7 @@ import {
 import { type AllMetricsResult, computeAll, METRIC_DEFAULTS } from "../../metrics/index.ts";
 import { DatasetError } from "../../util/errors.ts";
 import type { Matrix } from "../../util/matrix.ts";
-import { parseNpy } from "../../util/npy.ts";
+import { type NpyArray, readNpy } from "../../util/npy.ts";
 import { type Io, progressBar } from "../io.ts";
 import type { CommandModule } from "../main.ts";
 
@@ -28,19 +27,9 @@ export interface FeatureSource {
 
 /** Read a .npy feature array [N, D] (float32 or float64) as a float64 matrix; errors name the file. */
 export function loadFeatures(path: string): { features: Matrix; source: FeatureSource } {
-  let bytes: Uint8Array;
+  let array: NpyArray;
   try {
-    // a private copy: parseNpy needs a byte array that owns its buffer
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (error) {
-    throw new DatasetError(`${path}: cannot read the feature file (${(error as Error).message})`, {
-      file: path,
-      cause: error,
-    });
-  }
-  let array: ReturnType<typeof parseNpy>;
-  try {
-    array = parseNpy(bytes, path);
+    array = readNpy(path);
   } catch (error) {
     throw new DatasetError((error as Error).message, { file: path, cause: error });
   }
