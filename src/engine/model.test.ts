@@ -12,7 +12,7 @@ import { Graph, type Tensor } from "./graph.ts";
 import * as layers from "./layers.ts";
 import * as losses from "./losses.ts";
 import { adam } from "./optim.ts";
-import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from "./safetensors.ts";
 import { compileInference } from "./session.ts";
 import { compileTraining, readCheckpointWeights, type Trainer } from "./trainer.ts";
 
@@ -151,6 +151,14 @@ test("checkpoints of another model are refused with the mismatching tensors name
       ),
     );
     const small = await compileTraining(g, { loss, optimizer: adam({ lr: 1 }) });
+    // a damaged generator state is refused before anything is restored.
+    const content = readSafetensors(path);
+    const damaged = join(dir, "damaged.safetensors");
+    writeSafetensors(damaged, content.tensors, { ...content.metadata, step: "9", rng: '{"s":[1,2]}' });
+    const before = new Float32Array(trainer.weights.get("enc.fc.weight")!);
+    assert.throws(() => trainer.loadCheckpoint(damaged), /metadata "rng" is not a generator state/);
+    assert.equal(trainer.stepCount, 0);
+    assert.deepEqual(trainer.weights.get("enc.fc.weight"), before);
     assert.throws(
       () => small.loadCheckpoint(path),
       (e: unknown) => e instanceof CheckpointError && /missing: param\/w/.test(e.message),

@@ -1,6 +1,7 @@
 // Training: one compiled ONNX graph per model holds the forward pass, the symbolic backward pass, optional
 // gradient clipping, the optimiser update and an optional EMA of the weights. Parameters and optimiser
-// state are graph inputs and their updated values graph outputs, so one `step(batch)` is one session run.
+// state are graph inputs and their updated values graph outputs, so one `step(batch)` is one session run;
+// `steps(batches, k)` runs k of them in one session run through an ONNX Loop (loop.ts).
 // The trainer keeps those values between steps and saves and restores them bit-exactly (safetensors).
 
 import type ort from "onnxruntime-node";
@@ -255,7 +256,8 @@ export class Trainer {
       if (this.isScalar(input.name)) {
         const v = scalars[input.name]!;
         values = f64 ? new Float64Array([v]) : new Float32Array([v]);
-      } else values = this.currentValue(input.name) ?? feeds[input.name];
+      } else if (input.kind === "param") values = this.paramValue(input.name);
+      else values = this.stateValue(input.name) ?? feeds[input.name];
       ortFeeds[input.name] = ortTensor(checkFeed(input, values), input.shape);
     }
     for (const name of Object.keys(feeds)) {
@@ -305,7 +307,7 @@ export class Trainer {
         values = f64 ? new Float64Array(count) : new Float32Array(count);
         for (let i = 0; i < count; i++) values[i] = this.scalarValues(this.taken + 1 + i)[input.name]!;
       } else if (input.role === "perStep") values = feeds[input.name];
-      else values = this.currentValue(input.name);
+      else values = this.stateValue(input.name) ?? this.paramValue(input.name);
       const spec = { name: input.name, shape, dtype: input.dtype, kind: "input" as const };
       ortFeeds[input.name] = ortTensor(checkFeed(spec, values), shape);
     }
@@ -357,11 +359,13 @@ export class Trainer {
     return scalars;
   }
 
-  /** The value a parameter, state or EMA input has now (trained, shared or own). */
-  private currentValue(name: string): Values | undefined {
-    if (name.startsWith("ema/")) return this.emaWeights.get(name.slice(4));
-    const state = this.state.get(name);
-    if (state) return state;
+  /** The current value of an optimiser-state or EMA input, or undefined for any other name. */
+  private stateValue(name: string): Values | undefined {
+    return name.startsWith("ema/") ? this.emaWeights.get(name.slice(4)) : this.state.get(name);
+  }
+
+  /** The current value of a parameter: trained here, else from the shared source, else the own copy. */
+  private paramValue(name: string): Values | undefined {
     const shared = this.trained.has(name) ? undefined : this.options.sharedWeights?.get(name);
     return shared ?? this.weights.get(name);
   }
@@ -375,7 +379,8 @@ export class Trainer {
    * Save weights, optimiser state, EMA, step count, learning rate and (optionally) the caller's Rng state
    * to a safetensors file, atomically. Layout:
    *   tensors   "param/<name>"        every parameter this trainer holds
-   *             "optim.<slot>/<name>" optimiser state of trained parameters (slot m, v or momentum)
+   *             "optim.<slot>/<name>" optimiser state of trained parameters: slot "momentum" (SGD), or
+   *                                   "m" and "v" (Adam, stored as m/(1-beta1) and v/(1-beta2))
    *             "ema/<name>"          EMA weights (with the ema option)
    *   metadata  "format"  CHECKPOINT_FORMAT;  "step"  steps taken;  "lr"  learning rate of the next step;
    *             "optimizer"  JSON hyper-parameters;  "rng"  JSON RngState (when given);
@@ -420,15 +425,15 @@ export class Trainer {
         `${path}: tensors do not match this model (missing: ${missing.join(", ") || "none"}; unexpected: ${unexpected.join(", ") || "none"})`,
         { file: path },
       );
+    // check everything before changing anything, so a bad file leaves the trainer as it was.
     const f64 = this.graph.dtype === "float64";
-    for (const [name, { target, key, size }] of expected) {
+    for (const [name, { size }] of expected) {
       const t = tensors.get(name)!;
       if (t.data.length !== size || t.data instanceof Float64Array !== f64)
         throw new CheckpointError(
           `${path}: tensor "${name}" ${formatShape(t.shape)} does not match the model's ${size} ${this.graph.dtype} values`,
           { file: path },
         );
-      target.set(key, t.data);
     }
     const step = Number(metadata["step"]);
     const lr = Number(metadata["lr"]);
@@ -437,18 +442,18 @@ export class Trainer {
         `${path}: metadata step "${metadata["step"]}" or lr "${metadata["lr"]}" is invalid`,
         { file: path },
       );
+    const rng = metadata["rng"] === undefined ? null : Rng.fromState(parseRngState(metadata["rng"], path));
+    const meta = metadata["meta"] === undefined ? {} : parseMeta(metadata["meta"], path);
+
+    for (const [name, { target, key }] of expected) target.set(key, tensors.get(name)!.data);
     this.taken = step;
     this.lr = lr;
-    const rngJson = metadata["rng"];
-    return {
-      step,
-      rng: rngJson === undefined ? null : Rng.fromState(JSON.parse(rngJson) as RngState),
-      meta: metadata["meta"] === undefined ? {} : (JSON.parse(metadata["meta"]) as Record<string, unknown>),
-    };
+    return { step, rng, meta };
   }
 
   async dispose(): Promise<void> {
     await this.session.release();
+    await this.loop?.session.release();
   }
 }
 
@@ -469,4 +474,34 @@ export function readCheckpointWeights(path: string, options: { ema?: boolean } =
   if (out.size === 0)
     throw new CheckpointError(`${path}: no "${prefix}" tensors in the checkpoint`, { file: path });
   return out;
+}
+
+function parseJson(text: string, what: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CheckpointError(`${path}: metadata "${what}" is not valid JSON`, { file: path, cause: error });
+  }
+}
+
+function parseRngState(text: string, path: string): RngState {
+  const v = parseJson(text, "rng", path);
+  const state = (v ?? {}) as { s?: unknown; spare?: unknown };
+  const words: unknown[] = Array.isArray(state.s) ? state.s : [];
+  const valid = words.filter(
+    (w): w is number => typeof w === "number" && Number.isInteger(w) && w >= 0 && w < 2 ** 32,
+  );
+  const spare = state.spare;
+  if (words.length !== 4 || valid.length !== 4 || !(spare === null || typeof spare === "number"))
+    throw new CheckpointError(`${path}: metadata "rng" is not a generator state {s: [4 words], spare}`, {
+      file: path,
+    });
+  return { s: [valid[0]!, valid[1]!, valid[2]!, valid[3]!], spare };
+}
+
+function parseMeta(text: string, path: string): Record<string, unknown> {
+  const v = parseJson(text, "meta", path);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new CheckpointError(`${path}: metadata "meta" is not a JSON object`, { file: path });
+  return { ...v };
 }
