@@ -1,6 +1,7 @@
 // Running emitted graphs with onnxruntime-node: session creation with the settings that were measured to
 // be fastest here, feed validation, and inference models that read their weights from a live source
 // (a trainer's current weights) and can be exported as standalone .onnx files.
+import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import ort from "onnxruntime-node";
 import { writeFileAtomic } from "../util/atomic.ts";
@@ -27,16 +28,48 @@ export interface RuntimeOptions {
 }
 
 /**
- * The default thread count: all cores, minus the cores other processes keep busy (the 1-minute load
- * average, rounded), at least 1. A pool of threads that wait on each other at every op loses badly on an
- * oversubscribed machine: measured on 2 cores at load ~12, the MLP VAE step took 36 ms with 1 thread, 79 ms
- * with 2. Results do not depend on the thread count (onnxruntime's CPU kernels split work without
- * changing the order of sums; checked bit-for-bit in model.test.ts), so the choice never changes a run.
+ * The default thread count: all cores minus the cores other processes keep busy right now (rounded), at
+ * least 1. A pool of threads that wait on each other at every op loses badly on an oversubscribed
+ * machine: measured on 2 cores at load ~12, the MLP VAE step took 36 ms with 1 thread and 79 ms with 2.
+ * Results do not depend on the thread count (onnxruntime's CPU kernels split work without changing the
+ * order of sums; checked bit-for-bit in model.test.ts), so the choice changes speed, never a run.
  */
-export function autoThreads(): number {
+export async function autoThreads(): Promise<number> {
   const cores = availableParallelism();
-  const busy = Math.round(loadavg()[0] ?? 0);
-  return Math.max(1, Math.min(cores, cores - busy));
+  const busy = (await busyCoresNow()) ?? loadavg()[0] ?? 0;
+  return Math.max(1, Math.min(cores, cores - Math.round(busy)));
+}
+
+/** /proc/stat's aggregate CPU line as [busy, total] jiffies, or null off Linux. */
+function cpuJiffies(): [number, number] | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+    const fields = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: idle and iowait are the idle time.
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return Number.isFinite(total) && total > 0 ? [total - idle, total] : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Cores kept busy by other processes over the next 200 ms (this process excluded), or null where
+ * /proc/stat is unavailable. 200 ms: long enough to average over scheduler ticks (10 ms), short
+ * beside compiling a session.
+ */
+async function busyCoresNow(): Promise<number | null> {
+  const before = cpuJiffies();
+  const ownBefore = process.cpuUsage();
+  const start = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const after = cpuJiffies();
+  if (before === null || after === null || after[1] === before[1]) return null;
+  const cores = availableParallelism();
+  const own = process.cpuUsage(ownBefore);
+  const ownCores = (own.user + own.system) / 1000 / (performance.now() - start);
+  return Math.max(0, ((after[0] - before[0]) / (after[1] - before[1])) * cores - ownCores);
 }
 
 /** An onnxruntime session over serialized model bytes. */
@@ -44,7 +77,7 @@ export async function createSession(
   bytes: Uint8Array,
   options: RuntimeOptions = {},
 ): Promise<{ session: ort.InferenceSession; threads: number }> {
-  const threads = options.threads ?? autoThreads();
+  const threads = options.threads ?? (await autoThreads());
   try {
     const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
