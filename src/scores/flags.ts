@@ -174,9 +174,11 @@ const COPY_SHARE_FAIL = 0.25;
 const COPY_RATE_FACTOR = 3;
 
 /**
- * Memorisation: the share of samples closer to a TRAIN image than 99% of held-out TEST images are
- * (their nearest-train distance below the TEST 1st percentile) is at least 5% and at least 3x the TEST
- * images' own share; "fail" from 25%. C_T and authenticity are reported beside it.
+ * Memorisation. Each sample's nearest-train distance is divided by that of its nearest held-out TEST
+ * images (so dense regions of the data, where any new image is close to some training image, do not
+ * read as copying); held-out images give the same ratio for themselves. Raised when at least 5% of
+ * samples, and at least 3x the held-out share, fall below the held-out 1st percentile of the ratio;
+ * "fail" from 25%. C_T and authenticity are reported beside it.
  */
 export function memorizationFlag(m: MetricRecord): Flag | null {
   const share = get(m, "memorization/copy_share");
@@ -197,13 +199,15 @@ export function memorizationFlag(m: MetricRecord): Flag | null {
     kind: "memorization",
     severity: share >= COPY_SHARE_FAIL ? "fail" : "warning",
     evidence:
-      `${pct(share)} of samples are closer to a training image than 99% of held-out test images are ` +
-      `(nearest-train distance below ${f(threshold)}; ${pct(testShare)} of test images)` +
+      `${pct(share)} of samples are closer to a training image, relative to the held-out test images most ` +
+      `like them, than 99% of held-out test images are (distance ratio below ${f(threshold)}; ` +
+      `${pct(testShare)} of test images)` +
       (extra.length > 0 ? `; ${extra.join("; ")}` : ""),
     values: values(m, [
       "memorization/copy_share",
       "memorization/copy_share_test",
       "memorization/copy_threshold",
+      "memorization/nearest_train_ratio_median",
       "memorization/exact_share",
       "memorization/ct",
       "memorization/authenticity",

@@ -197,13 +197,15 @@ function flatMetrics(
   m["duplicates/rate_ratio"] = finite(s.duplicates.rateRatio);
   m["duplicates/largest_group"] = s.duplicates.groups[0]?.length ?? 0;
 
-  // memorisation: the copy threshold is the 1st percentile of the held-out images' nearest-train distances
-  const testNearest = calibration.baseline.memorization.fake.distances;
-  const threshold = percentile(testNearest, 1);
+  // memorisation: each sample's nearest-train distance relative to held-out images of the same look; the
+  // copy threshold is the 1st percentile of that ratio over the held-out images themselves
+  const testRatio = calibration.baseline.nearestTrainRatio;
+  const threshold = percentile(testRatio, 1);
   const fakeNearest = s.memorization.fake.distances;
   m["memorization/copy_threshold"] = threshold;
-  m["memorization/copy_share"] = shareBelow(fakeNearest, threshold);
-  m["memorization/copy_share_test"] = shareBelow(testNearest, threshold);
+  m["memorization/copy_share"] = shareBelow(s.nearestTrainRatio, threshold);
+  m["memorization/copy_share_test"] = shareBelow(testRatio, threshold);
+  m["memorization/nearest_train_ratio_median"] = percentile(s.nearestTrainRatio, 50);
   m["memorization/exact_share"] = fakeNearest.filter((d) => d === 0).length / fakeNearest.length;
   m["memorization/nearest_train_median"] = s.memorization.fake.median;
   m["memorization/nearest_train_median_test"] = s.memorization.test.median;

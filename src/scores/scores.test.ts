@@ -82,6 +82,8 @@ test("outputs collapsed to one class lose diversity but keep quality, and are fl
   assert.ok(e.scores.quality.value >= 0.6, describe(e));
   assert.ok(kinds(e).includes("mode_collapse"), JSON.stringify(e.flags));
   assert.ok(e.metrics["class/perplexity"]! < 2, `effective classes ${e.metrics["class/perplexity"]}`);
+  // fresh images of one simple class sit close to training images of that class, as held-out ones do
+  assert.ok(!kinds(e).includes("memorization"), JSON.stringify(e.flags));
 });
 
 test("outputs collapsed to a few realistic near-duplicates lose diversity but keep quality", async () => {

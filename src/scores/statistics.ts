@@ -48,6 +48,14 @@ import {
  */
 export const BOOTSTRAP_NEIGHBOURS = 16;
 
+/**
+ * Held-out images a sample's nearest-train distance is compared with: its 10 nearest in B. Some regions
+ * of the data are denser in TRAIN than others (a plain circle has few parameters, so a new circle is
+ * always close to some training circle); comparing with held-out images of the same look keeps a set
+ * of such samples from reading as copies.
+ */
+export const MEMORIZATION_NEIGHBOURS = 10;
+
 export interface SetStatistics {
   n: number;
   prdc: PrdcResult;
@@ -76,6 +84,11 @@ export interface SetStatistics {
   };
   /** Per real point of R: its BOOTSTRAP_NEIGHBOURS nearest samples (indices, squared distances). */
   realToSample: { k: number; indices: Int32Array; sqDistances: Float64Array };
+  /**
+   * Per sample: its nearest-train distance divided by the mean nearest-train distance of its
+   * MEMORIZATION_NEIGHBOURS nearest held-out images (copies ~0, like held-out images ~1).
+   */
+  nearestTrainRatio: Float64Array;
   /** Squared k-th neighbour radius of every sample within its own set. */
   sampleRadiiSq: Float64Array;
   warnings: string[];
@@ -83,11 +96,12 @@ export interface SetStatistics {
 
 /** A calibration before its baseline exists (the baseline itself is measured with it). */
 type CalibrationBase = Omit<Calibration, "baseline" | "sharpnessBands"> &
-  Partial<Pick<Calibration, "sharpnessBands">>;
+  Partial<Pick<Calibration, "baseline" | "sharpnessBands">>;
 
 /**
  * All measurements of a set Y (features and images) against the reference at its calibration. Without
- * sharpness bands (measuring the baseline itself), the set's own residuals give the bands.
+ * a baseline in the calibration, Y is the baseline B itself: its own sharpness residuals give the bands
+ * and its own nearest-train distances the local memorisation scale.
  */
 export async function setStatistics(
   reference: Reference,
@@ -128,6 +142,11 @@ export async function setStatistics(
 
   // memorisation: nearest TRAIN distances against those of the held-out baseline
   const mem = await memorization(reference.trainFeatures, test.features, y, { seed });
+  const isBaseline = calibration.baseline === undefined;
+  const testNearest = calibration.baseline?.memorization.fake.distances ?? mem.fake.distances;
+  const km = Math.min(MEMORIZATION_NEIGHBOURS, test.features.rows - (isBaseline ? 1 : 0));
+  const nearTest = await knn(y, test.features, km, { excludeSelf: isBaseline });
+  const nearestTrainRatio = localRatios(mem.fake.distances, testNearest, nearTest.indices, km);
 
   // sharpness per image, relative to the nearest real images
   const sharp = sharpnessScores(images);
@@ -170,9 +189,28 @@ export async function setStatistics(
       unitRows: unitRows(y),
     },
     realToSample: { k: kb, indices: nb.indices, sqDistances: nb.sqDistances },
+    nearestTrainRatio,
     sampleRadiiSq,
     warnings,
   };
+}
+
+/** d_T(y_i) / mean over its neighbours j of d_T(b_j); 0 / 0 (duplicated data) counts as 1. */
+function localRatios(
+  sampleNearest: ArrayLike<number>,
+  testNearest: ArrayLike<number>,
+  neighbours: Int32Array,
+  k: number,
+): Float64Array {
+  const out = new Float64Array(sampleNearest.length);
+  for (let i = 0; i < out.length; i++) {
+    let s = 0;
+    for (let c = 0; c < k; c++) s += testNearest[neighbours[i * k + c]!]!;
+    const scale = s / k;
+    const d = sampleNearest[i]!;
+    out[i] = scale > 0 ? d / scale : d > 0 ? Number.POSITIVE_INFINITY : 1;
+  }
+  return out;
 }
 
 function argmaxRows(p: Matrix): Int32Array {
