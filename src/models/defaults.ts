@@ -85,6 +85,8 @@ export const MODEL_DEFAULTS = {
       ddimSteps: 25,
       /** EMA of the weights used for sampling; 0.99 averages about the last 100 steps of a short run. */
       emaDecay: 0.99,
+      /** min-SNR-gamma loss weighting (Hang et al. 2023; gamma 5 as the paper); 0 = the plain DDPM loss. */
+      minSnrGamma: 5,
     },
   },
 } as const;

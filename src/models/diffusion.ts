@@ -1,6 +1,7 @@
 // The diffusion model: DDPM noise prediction (Ho et al. 2020) with a small convolutional U-Net, trained
-// on the simple loss E||eps - eps_theta(x_t, t)||^2 with t uniform and x_t = sqrt(alphaBar_t) x_0 +
-// sqrt(1 - alphaBar_t) eps; an EMA of the weights is kept and sampled from. Sampling is deterministic
+// on E w_t ||eps - eps_theta(x_t, t)||^2 with t uniform, x_t = sqrt(alphaBar_t) x_0 + sqrt(1 - alphaBar_t)
+// eps, and w_t the min-SNR-gamma weight (Hang et al. 2023; w = 1 is DDPM's simple loss), which spends
+// the short training on the noisy steps that decide a sample's shape; an EMA of the weights is sampled. Sampling is deterministic
 // DDIM (Song et al. 2021, eta = 0) from stored noise x_T over `ddimSteps` steps, with x_0 predictions
 // clipped to [-1, 1].
 // U-Net (Ronneberger et al. 2015, in DDPM's pre-activation residual form): the image is first cut into
@@ -26,7 +27,6 @@ import {
   Graph,
   groupNorm,
   type InferenceModel,
-  mse,
   readCheckpointWeights,
   type Tensor,
   type Trainer,
@@ -51,6 +51,7 @@ export const DiffusionConfigSchema = z.strictObject({
   schedule: z.enum(SCHEDULES).default(D.schedule),
   ddimSteps: z.number().int().min(1).default(D.ddimSteps),
   emaDecay: z.number().min(0).lt(1).default(D.emaDecay),
+  minSnrGamma: z.number().min(0).default(D.minSnrGamma),
 });
 export type DiffusionConfig = z.infer<typeof DiffusionConfigSchema>;
 
@@ -137,10 +138,12 @@ class DiffusionTrainer implements ModelTrainer {
   private readonly t: Float32Array;
   private readonly eps: Float32Array;
   private readonly x0: Float32Array;
+  private readonly weight: Float32Array;
 
   constructor(
     private readonly trainer: Trainer,
     private readonly alphaBar: Float64Array,
+    private readonly minSnrGamma: number,
     setup: TrainerSetup,
   ) {
     const pixels = setup.batchSize * setup.size.h * setup.size.w;
@@ -148,6 +151,7 @@ class DiffusionTrainer implements ModelTrainer {
     this.eps = new Float32Array(pixels);
     this.x0 = new Float32Array(pixels);
     this.t = new Float32Array(setup.batchSize);
+    this.weight = new Float32Array(setup.batchSize);
   }
 
   get stepCount(): number {
@@ -169,10 +173,13 @@ class DiffusionTrainer implements ModelTrainer {
       const ab = this.alphaBar[this.t[i]!]!;
       const a = Math.sqrt(ab);
       const s = Math.sqrt(1 - ab);
+      // min-SNR-gamma (Hang et al. 2023): eps-loss weight min(SNR, gamma) / SNR, SNR = aB / (1 - aB).
+      const snr = ab / (1 - ab);
+      this.weight[i] = this.minSnrGamma > 0 ? Math.min(snr, this.minSnrGamma) / snr : 1;
       for (let j = i * perImage; j < (i + 1) * perImage; j++) this.xt[j] = a * this.x0[j]! + s * this.eps[j]!;
     }
-    const result = await this.trainer.step({ x_t: this.xt, t: this.t, eps: this.eps });
-    return { "loss/total": result.loss };
+    const result = await this.trainer.step({ x_t: this.xt, t: this.t, eps: this.eps, weight: this.weight });
+    return { "loss/total": result.loss, "loss/mse": result.outputs["mse"]![0]! };
   }
 
   save(dir: string, rng: Rng): string[] {
@@ -301,13 +308,18 @@ export function diffusionModel(overrides: Readonly<Record<string, unknown>>, siz
       const xt = g.input("x_t", [B, 1, size.h, size.w]);
       const t = g.input("t", [B, 1]);
       const eps = g.input("eps", [B, 1, size.h, size.w]);
+      const weight = g.input("weight", [B, 1, 1, 1]);
+      // the weighted squared error, averaged over pixels and the batch; the plain MSE is reported too.
+      const d = g.sub(unet(g, xt, t, config), eps);
+      const squared = g.mul(d, d);
       const trainer = await compileTraining(g, {
-        loss: mse(g, unet(g, xt, t, config), eps),
+        loss: g.mean(g.mul(squared, weight)),
+        extraOutputs: { mse: g.mean(squared) },
         optimizer: adam({ lr: setup.lr }),
         ema: { decay: config.emaDecay },
         ...threadOption(setup.threads),
       });
-      return new DiffusionTrainer(trainer, alphaBar, setup);
+      return new DiffusionTrainer(trainer, alphaBar, config.minSnrGamma, setup);
     },
 
     async createSampler(weights, threads) {

@@ -1,7 +1,6 @@
 // Training options: what a caller may give (TrainOptions), and the resolved configuration recorded in
 // run.json (every default filled in from src/models/defaults.ts, checkpoint epochs computed). Bad values
 // are ConfigErrors naming the option, what was expected and what was given.
-import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { DEMO_PRESET, MODEL_DEFAULTS, RUN_DEFAULTS } from "../models/defaults.ts";
 import { MODEL_KINDS, type ModelKind } from "../models/types.ts";
@@ -37,7 +36,7 @@ export interface TrainOptions {
   preset?: Preset | undefined;
   /** Continue the run in `out` from its last complete checkpoint (or start one if there is none). */
   resume?: boolean | undefined;
-  /** onnxruntime threads (default: all cores); recorded, since results are reproducible per thread count. */
+  /** onnxruntime threads (default: the engine's choice from the load; results do not depend on it). */
   threads?: number | undefined;
   /** Folder that relative dataset paths resolve against. */
   cwd?: string | undefined;
@@ -62,7 +61,8 @@ export const TrainConfigSchema = z.object({
   /** Steps per epoch: floor(trainSize / batchSize); the incomplete last batch is dropped. */
   stepsPerEpoch: z.number().int().positive(),
   samples: z.number().int().positive(),
-  threads: z.number().int().positive(),
+  /** onnxruntime threads; null = the engine's load-aware default (results do not depend on it). */
+  threads: z.number().int().positive().nullable(),
   /** The model's resolved settings (every default filled in). */
   modelConfig: z.record(z.string(), z.unknown()),
 });
@@ -153,7 +153,7 @@ export function resolveTrainConfig(
     trainSize,
     stepsPerEpoch: Math.floor(trainSize / batchSize),
     samples: integer("samples", options.samples ?? RUN_DEFAULTS.samples, 1, 100_000),
-    threads: integer("threads", options.threads ?? availableParallelism(), 1, 1024),
+    threads: options.threads === undefined ? null : integer("threads", options.threads, 1, 1024),
     modelConfig,
   };
 }
@@ -174,7 +174,6 @@ export function resumeTrainConfig(stored: TrainConfig, options: TrainOptions, ru
   check("batch size", options.batchSize, stored.batchSize);
   check("lr", options.lr, stored.lr);
   check("samples", options.samples, stored.samples);
-  check("threads", options.threads, stored.threads);
   if (options.trainSize !== undefined && Math.min(options.trainSize, stored.trainSize) !== stored.trainSize)
     conflicts.push(`train size ${options.trainSize} (the run has ${stored.trainSize})`);
   if (options.config)
@@ -190,5 +189,8 @@ export function resumeTrainConfig(stored: TrainConfig, options: TrainOptions, ru
     ? validCheckpoints(options.checkpoints, epochs)
     : stored.checkpoints.filter((e) => e <= epochs);
   const every = options.every === undefined ? stored.every : integer("every", options.every, 1, epochs);
-  return { ...stored, epochs, checkpoints, every };
+  // the thread count changes speed, not results, so a resumed run may use another.
+  const threads =
+    options.threads === undefined ? stored.threads : integer("threads", options.threads, 1, 1024);
+  return { ...stored, epochs, checkpoints, every, threads };
 }

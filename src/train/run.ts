@@ -230,11 +230,11 @@ export async function trainRun(options: TrainOptions, hooks: TrainHooks = {}): P
     lr: config.lr,
     seed: initSeed(config.seed),
     stepsPerEpoch: config.stepsPerEpoch,
-    threads: config.threads,
+    threads: config.threads ?? undefined,
   });
   let sampler: ModelSampler | null = null;
   try {
-    sampler = await model.createSampler(trainer.samplerWeights, config.threads);
+    sampler = await model.createSampler(trainer.samplerWeights, config.threads ?? undefined);
     let rng = new Rng(config.seed).fork("train");
     const log = new MetricLog(run);
     let startEpoch = 0;
