@@ -83,14 +83,20 @@ describe("dashboard in chromium", { skip }, () => {
   it("renders the checkpoint table, the filmstrip and the charts", async () => {
     await openRun();
     assert.equal(await page.locator("[data-testid=checkpoint-table] tbody tr").count(), EPOCHS.length);
-    assert.equal(await page.locator("[data-testid=filmstrip] .sample").count(), EPOCHS.length * SEEDS);
+    // one strip image per checkpoint, all seeds stacked
+    const strips = page.locator("[data-testid=filmstrip] img.fs-img");
+    assert.equal(await strips.count(), EPOCHS.length);
+    assert.equal(
+      await page.evaluate("document.querySelector('[data-testid=filmstrip] img.fs-img').naturalHeight"),
+      28 * SEEDS,
+    );
     const headers = await page
       .locator("[data-testid=filmstrip] .fs-col[data-epoch] .fs-head")
       .allTextContents();
     assert.deepEqual(headers, EPOCHS.map(String));
     // cells are scaled with nearest-neighbour sampling
     const rendering = await page.evaluate(
-      "getComputedStyle(document.querySelector('[data-testid=filmstrip] .sample')).imageRendering",
+      "getComputedStyle(document.querySelector('[data-testid=filmstrip] img.fs-img')).imageRendering",
     );
     assert.equal(rendering, "pixelated");
     await page.locator("[data-testid=chart-scores] svg").waitFor();
@@ -145,7 +151,8 @@ describe("dashboard in chromium", { skip }, () => {
   });
 
   it("opens a sample large, with the same seed at every checkpoint, and marks it as a failure", async () => {
-    await page.locator("[data-testid=filmstrip] .sample[data-epoch='10'][data-seed='7']").click();
+    // at the default zoom (2x) a 28 px sample is 56 px tall: the middle of seed 7's row
+    await page.locator(".fs-strip[data-epoch='10']").click({ position: { x: 20, y: 56 * 7 + 28 } });
     const dialog = page.getByTestId("sample-dialog");
     await dialog.waitFor();
     assert.match(await text(dialog), /Seed 7 at epoch 10/);
@@ -156,6 +163,7 @@ describe("dashboard in chromium", { skip }, () => {
     await dialog.getByTestId("close-dialog").click();
     const card = page.locator("[data-testid=failure-card]", { hasText: "user marked" });
     assert.equal(await card.count(), 1);
+    assert.equal(await page.locator(".fs-mark[data-epoch='10'][data-seed='7']").count(), 1);
   });
 
   it("re-evaluates the selection when the rule changes", async () => {

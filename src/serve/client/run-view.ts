@@ -8,7 +8,7 @@ import type { CheckpointRow, FailureItem, MetricsResponse, RunDetail } from "../
 import { api, fileUrl } from "./api.ts";
 import type { ChartHandle } from "./charts.ts";
 import { epochName, fmt, h, replace, seedName } from "./dom.ts";
-import { buildFilmstrip, sampleCell, stripsLoaded } from "./filmstrip.ts";
+import { buildFilmstrip, type Filmstrip, sampleCell, stripsLoaded } from "./filmstrip.ts";
 import { statusBadge } from "./shared.ts";
 
 /** Zoom factors offered for the filmstrip (integer and half steps keep pixels evenly sized). */
@@ -24,7 +24,7 @@ export class RunView {
   private zoom = DEFAULT_ZOOM;
   private charts: ChartHandle[] = [];
   private chartGeneration = 0;
-  private filmstrip: { root: HTMLElement; highlight(epoch: number, scroll: boolean): void } | null = null;
+  private filmstrip: Filmstrip | null = null;
   private filmstripKey = "";
   private notesDirty = false;
   /** The rule form has edits not yet applied: live refreshes leave it alone. */
@@ -61,7 +61,7 @@ export class RunView {
     this.layout();
     this.show(detail);
     document.addEventListener("keydown", this.onKey);
-    await stripsLoaded(detail);
+    await stripsLoaded(this.el.scroll);
     document.body.dataset["filmstrip"] = "rendered";
     // the charts chunk and the loss series load after the samples are visible
     this.metrics = await api.metrics(this.id).catch(() => null);
@@ -339,10 +339,7 @@ export class RunView {
     });
     // outline the samples the user marked as failures
     for (const item of detail.failures) {
-      if (item.mark !== true || item.seed === null) continue;
-      this.filmstrip.root
-        .querySelector(`.sample[data-epoch="${item.epoch}"][data-seed="${item.seed}"]`)
-        ?.classList.add("marked");
+      if (item.mark === true && item.seed !== null) this.filmstrip.mark(item.epoch, item.seed);
     }
     replace(this.el.scroll, this.filmstrip.root);
     this.filmstrip.highlight(this.epoch, true);
