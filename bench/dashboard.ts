@@ -4,8 +4,10 @@
 //       the server's caches cold (first open) and warm (reopening);
 //   (b) the full page load in Debian's chromium to the "filmstrip rendered" marker (every strip fetched
 //       and decoded), cold and warm, each in a fresh browser context (empty HTTP cache).
+// Wall times wait for a CPU when other work runs on the machine, so the load average and the CPU time
+// used (this process and chromium's) are printed beside them.
 // Usage: npm run bench:dashboard [-- --checkpoints 20 --seeds 64 --repeats 5]
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,6 +17,48 @@ import { startDashboard } from "../src/serve/server.ts";
 import { buildFixtureRun } from "../src/serve/testing/fixture.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
+/** Linux clock ticks per second (getconf CLK_TCK), the unit of CPU times in /proc/PID/stat. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time in ms used so far by this process and each of its descendants (the server runs here;
+ * chromium's processes are its children), by pid. Read from /proc (Linux); undefined elsewhere. It is
+ * less disturbed by other work on the machine than wall time, which waits for a CPU.
+ */
+function cpuNow(): Map<number, number> | undefined {
+  if (!existsSync("/proc/self/stat")) return undefined;
+  const parent = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // fields after the parenthesised command: state ppid ... utime (14th) stime (15th)
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parent.set(Number(name), Number(fields[1]));
+      ticks.set(Number(name), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the process ended while listing
+    }
+  }
+  const isOurs = (pid: number): boolean => {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parent.get(p))
+      if (p === process.pid) return true;
+    return false;
+  };
+  const ours = new Map<number, number>();
+  for (const [pid, t] of ticks) if (isOurs(pid)) ours.set(pid, (t * 1000) / CLOCK_TICKS);
+  return ours;
+}
+
+/** CPU ms used between two snapshots by the processes alive at the second (new ones count from 0). */
+function cpuSince(before: Map<number, number> | undefined): number {
+  const after = cpuNow();
+  if (before === undefined || after === undefined) return Number.NaN;
+  let used = 0;
+  for (const [pid, t] of after) used += t - (before.get(pid) ?? 0);
+  return used;
+}
 const TARGET_MS = 1000;
 
 // Other work on the machine inflates every wall-clock figure: print the load so readers can judge them.
@@ -99,17 +143,26 @@ try {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
       const page = await context.newPage();
       const start = performance.now();
+      const cpu = cpuNow();
       await page.goto(`${base}/#/run/page`);
       await page.waitForSelector("body[data-filmstrip=rendered]", { timeout: 30_000 });
       const elapsed = performance.now() - start;
+      const used = cpuSince(cpu);
       await context.close();
+      cpuTimes.push(used);
       return elapsed;
     };
+    const cpuTimes: number[] = [];
     const pageCold = await openPage();
     const pageWarm: number[] = [];
     for (let i = 0; i < repeats; i++) pageWarm.push(await openPage());
     await browser.close();
     console.log("(b) page load in chromium to 'filmstrip rendered' (fresh browser context each)");
+    if (!Number.isNaN(cpuTimes[0]!)) {
+      console.log(
+        `    CPU (server + every chromium process): cold ${ms(cpuTimes[0]!)}, warm median ${ms(median(cpuTimes.slice(1)))}`,
+      );
+    }
     console.log(
       `    cold server caches ${ms(pageCold)}   warm (median of ${repeats}) ${ms(median(pageWarm))}, ` +
         `best ${ms(best(pageWarm))}`,
