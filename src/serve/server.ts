@@ -67,7 +67,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!statSync(root).isDirectory()) throw new InputError(`${options.root} is not a directory`);
   } catch (error) {
     if (error instanceof GenreviewError) throw error;
-    throw new InputError(`cannot serve ${options.root}: ${(error as Error).message}`, { cause: error });
+    const why =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such folder (expected a folder of run folders, e.g. runs/, or one run folder)"
+        : (error as Error).message;
+    throw new InputError(`cannot serve ${options.root}: ${why}`, { cause: error });
   }
   const host = options.host ?? DEFAULT_HOST;
   const hub = new LiveHub(root);

@@ -51,7 +51,10 @@ describe("genreview serve", () => {
   it("refuses a directory that does not exist", async () => {
     const { io, err } = capture();
     assert.equal(await main(["node", "genreview", "serve", join(dir, "nope"), "--port", "0"], io), 2);
-    assert.match(err.join("\n"), /^genreview: cannot serve .*nope: ENOENT/);
+    assert.match(
+      err.join("\n"),
+      /^genreview: cannot serve .*nope: no such folder \(expected a folder of run folders/,
+    );
   });
 
   it("refuses a port that is not a number", async () => {
