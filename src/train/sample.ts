@@ -45,8 +45,9 @@ function completeEpochs(run: string): number[] {
   return epochs;
 }
 
-/** The last complete checkpoint's epoch. */
+/** The last complete checkpoint's epoch (a CheckpointError when `run` is not a run or has none). */
 export function lastCheckpointEpoch(run: string): number {
+  readRunInfo(run);
   return completeEpochs(run).at(-1)!;
 }
 
