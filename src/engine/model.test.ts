@@ -122,7 +122,9 @@ test("steps(feeds, K) makes the same updates as K calls of step, in one run", as
   for (let i = 0; i < 5; i++) losses.push((await single.step({ x: xs[i]!, eps: epss[i]! })).loss);
   const stack = (parts: Float32Array[]) => {
     const out = new Float32Array(parts.length * parts[0]!.length);
-    parts.forEach((p, i) => out.set(p, i * p.length));
+    parts.forEach((p, i) => {
+      out.set(p, i * p.length);
+    });
     return out;
   };
   const first = await multi.steps({ x: stack(xs.slice(0, 2)), eps: stack(epss.slice(0, 2)) }, 2);

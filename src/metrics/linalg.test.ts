@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { loadDataset } from "../data/load.ts";
 import { fromRows, type Matrix, matrix } from "../util/matrix.ts";
 import { Rng } from "../util/rng.ts";
+import { frechetDistance } from "./frechet.ts";
 import { columnMeans, covariance, matmul, psdSqrt, symmetricEigen } from "./linalg.ts";
 import { gaussian } from "./testing.ts";
 
@@ -108,4 +110,25 @@ test("covariance divides by N - 1 and matches the textbook loop", async () => {
       assert.ok(Math.abs(s.data[a * 4 + b]! - sum / 49) < 1e-13);
     }
   }
+});
+
+test("symmetricEigen converges on a rank-deficient image covariance with constant pixels (FD's sqrt product)", async () => {
+  // 128 shapes at 16x16: 256-D pixel covariance of rank < 128 with all-zero rows for the border pixels.
+  // sqrt(A) B sqrt(A) of two such covariances leaves off-diagonal entries near 1e-300 between zero
+  // eigenvalues, which a purely relative negligibility test never deflates.
+  const d = loadDataset("shapes:size=16,train=128,test=64");
+  const asMatrix = (x: { n: number; h: number; w: number; data: Float32Array }) =>
+    matrix(x.n, x.h * x.w, x.data);
+  const a = await covariance(asMatrix(d.train.images));
+  const b = await covariance(asMatrix(d.test.images));
+  const { root } = psdSqrt(a);
+  const product = matmul(matmul(root, b), root);
+  const { values, vectors } = symmetricEigen(product);
+  const r = residuals(product, values, vectors!);
+  assert.ok(r.reconstruction < 1e-10, `reconstruction ${r.reconstruction}`);
+  assert.ok(r.orthogonality < 1e-10, `orthogonality ${r.orthogonality}`);
+  const fd = await frechetDistance(asMatrix(d.train.images), asMatrix(d.test.images));
+  assert.ok(Number.isFinite(fd.fd) && fd.fd > 0, `fd ${fd.fd}`);
+  const self = await frechetDistance(asMatrix(d.train.images), asMatrix(d.train.images));
+  assert.ok(Math.abs(self.fd) < 1e-6, `FD of a set with itself ${self.fd}`);
 });

@@ -191,13 +191,21 @@ const MAX_QL_ITERATIONS = 60;
  * On return diag holds the eigenvalues (unsorted).
  */
 function tridiagonalQl(diag: Float64Array, off: Float64Array, n: number, q: Float64Array | null): void {
+  // An off-diagonal entry is negligible against its two diagonal neighbours or, absolutely, against the
+  // matrix's norm: without the absolute floor a block of (near-)zero eigenvalues, as a covariance with
+  // constant pixels has, keeps entries like 1e-300 that are never small relative to |0| + |0|. Deflating at
+  // EPSILON * norm perturbs eigenvalues by no more than the reduction's own rounding.
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(diag[i]!) + Math.abs(off[i]!));
+  const floor = Number.EPSILON * norm;
   for (let l = 0; l < n; l++) {
     for (let iteration = 0; ; iteration++) {
       // find the first negligible off-diagonal entry at or after l: the block [l, m] is unreduced
       let m = l;
       while (m < n - 1) {
         const scale = Math.abs(diag[m]!) + Math.abs(diag[m + 1]!);
-        if (Math.abs(off[m]!) <= Number.EPSILON * scale) break;
+        const e = Math.abs(off[m]!);
+        if (e <= Number.EPSILON * scale || e <= floor) break;
         m++;
       }
       if (m === l) break;
