@@ -1,7 +1,7 @@
 // End-to-end evaluation of small runs built without training: imported runs made from dataset images.
 // A failing run holds one checkpoint per failure (uniform noise, Gaussian blur, one image repeated with
 // tiny noise, copies of training images) around a healthy one, and a metrics.jsonl with a loss spike;
-// a healthy run holds held-out test images only. Each flag must be raised where it was built in and
+// a healthy run holds unseen images of the data's own distribution only. Each flag must be raised where it was built in and
 // nowhere on the healthy run. Small N and few bootstrap resamples keep it to seconds per checkpoint;
 // the classifier features are trained once into a temporary cache shared by the tests of this file.
 import assert from "node:assert/strict";
@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { formatSummary } from "../cli/commands/evaluate.ts";
 import type { Io } from "../cli/io.ts";
 import { main } from "../cli/main.ts";
 import { selectImages } from "../data/dataset.ts";
@@ -29,6 +30,12 @@ const SPEC = "shapes:size=16,train=800,test=400,seed=2";
 const N = 100;
 const BOOTSTRAP = 20;
 const dataset = loadDataset(SPEC);
+/**
+ * "Healthy" samples: fresh draws of the same generator with another seed, so that they follow the data's
+ * distribution without coinciding with the TEST images the scores use as their baseline (a generated
+ * sample that is exactly a baseline image would be an artefact of the test, not a healthy sample).
+ */
+const fresh = loadDataset("shapes:size=16,train=1,test=400,seed=77").test;
 const { h, w } = dataset.train.images;
 const dir = mkdtempSync(join(tmpdir(), "genreview-evaluate-"));
 const cacheRoot = join(dir, "cache");
@@ -56,7 +63,7 @@ describe("evaluate on a constructed failing run and a healthy one", () => {
 
   before(async () => {
     // failing: noise, blur, healthy, collapsed, copies of TRAIN images
-    const one = selectImages(dataset.test, new Array<number>(N).fill(3)).images;
+    const one = selectImages(fresh, new Array<number>(N).fill(3)).images;
     writeImportedRun(failingRun, dataset, {
       source: "constructed",
       unit: "epoch",
@@ -84,7 +91,7 @@ describe("evaluate on a constructed failing run and a healthy one", () => {
         epoch,
         folder: `epoch_${epoch}`,
         format: "npy" as const,
-        images: drawImages(dataset.test, N, epoch),
+        images: drawImages(fresh, N, epoch),
       })),
     });
     appendMetrics(healthyRun, lossLog());
@@ -192,29 +199,42 @@ describe("evaluate on a constructed failing run and a healthy one", () => {
     );
   });
 
-  test("genreview evaluate prints one line per checkpoint and exits 0; review RUN follows", async () => {
+  test("genreview evaluate --json prints the evaluation; the summary has one line per checkpoint; review RUN follows", async () => {
     const out: string[] = [];
     const err: string[] = [];
     const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false };
+    const saved = process.env["GENREVIEW_CACHE"];
     process.env["GENREVIEW_CACHE"] = cacheRoot;
-    const status = await main(
-      ["node", "genreview", "evaluate", healthyRun, "--features", "classifier", "--epochs", "10"],
-      io,
-    );
+    const args = [
+      "node",
+      "genreview",
+      "evaluate",
+      healthyRun,
+      "--features",
+      "classifier",
+      "--epochs",
+      "10",
+      "--json",
+    ];
+    const status = await main(args, io).finally(() => {
+      if (saved === undefined) delete process.env["GENREVIEW_CACHE"];
+      else process.env["GENREVIEW_CACHE"] = saved;
+    });
     assert.equal(status, 0, err.join("\n"));
-    const lines = out.join("\n").split("\n");
+    const printed = EvaluationSchema.parse(JSON.parse(out.join("\n")));
+    assert.deepEqual(printed, readEvaluation(healthyRun));
+
+    const lines = formatSummary(healthyRun, printed, ["a note"]).split("\n");
     assert.match(
       lines[0]!,
       /^evaluated 3 checkpoints of .*healthy: N = 100 samples each, seed 0, features classifier-\w+ \(\d+-D, test accuracy 0\.\d+\)$/,
     );
-    assert.ok(
-      lines.some((l) =>
-        /^epoch=010 quality=\d\.\d\d \[\d\.\d\d, \d\.\d\d\] diversity=\d\.\d\d \[\d\.\d\d, \d\.\d\d\] flags=none$/.test(
-          l,
-        ),
-      ),
-      lines.join("\n"),
+    assert.equal(lines[1], "note: a note");
+    assert.match(
+      lines[2]!,
+      /^epoch=010 quality=\d\.\d\d \[\d\.\d\d, \d\.\d\d\] diversity=\d\.\d\d \[\d\.\d\d, \d\.\d\d\] flags=none$/,
     );
+    assert.equal(lines.at(-1), `next: genreview review ${healthyRun} --explain`);
     const review: string[] = [];
     const reviewIo: Io = { out: (t) => review.push(t), err: () => {}, interactive: false };
     assert.equal(await main(["node", "genreview", "review", healthyRun], reviewIo), 0);
@@ -263,4 +283,26 @@ test("a tiny trained run: fresh samples from each checkpoint's sampler, then rev
     /^generation_review\nepoch=000 quality=\d\.\d\d diversity=\d\.\d\d status=(candidate|review)\n/,
   );
   assert.match(out.join("\n"), /\nnext_action: (data|objective|architecture|sampling|training|none) — /);
+});
+
+test("evaluate --help describes every option; bad option values exit 2 with the reason", async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false };
+  assert.equal(await main(["node", "genreview", "evaluate", "--help"], io), 0);
+  const help = out.join("\n");
+  for (const option of [
+    "--n <count>",
+    "--seed <seed>",
+    "--features <kind>",
+    "--epochs <list>",
+    "--json",
+    "--quiet",
+  ])
+    assert.ok(help.includes(option), `evaluate --help mentions ${option}`);
+  assert.match(help.replace(/\s+/g, " "), /choices: "pixel", "classifier", "autoencoder"/);
+  assert.equal(await main(["node", "genreview", "evaluate", dir, "--epochs", "1,x"], io), 2);
+  assert.match(err.join("\n"), /expected comma-separated epochs such as 1,10,30, got '1,x'/);
+  assert.equal(await main(["node", "genreview", "evaluate", join(dir, "nothing-here")], io), 2);
+  assert.match(err.join("\n"), /not a genreview run folder/);
 });
