@@ -13,6 +13,7 @@ import type { ReportCharts } from "./charts.ts";
 import type { GalleryItem, ReportCheckpoint, RunData } from "./collect.ts";
 import { esc, type ImageReader, inlineSvg, page, richText, section, table } from "./html.ts";
 import {
+  configEntries,
   durationText,
   FAILURE_VALUE_WORDS,
   FAILURE_WORDS,
@@ -104,7 +105,15 @@ function projectSection(input: HtmlReportInput): string {
   const card =
     `<dl class="card">\n<dt>Idea</dt><dd>${esc(p.idea)}</dd>\n<dt>Data / source</dt><dd>${esc(p.data)}</dd>\n` +
     `<dt>Evaluation signal</dt><dd>${esc(p.signal)}</dd>\n<dt>Main risk</dt><dd>${esc(p.risk)}</dd>\n</dl>`;
-  return section("project-card", "Project card", card);
+  const info = input.data.info;
+  const config = table(
+    ["Setting", "Value"],
+    configEntries(info.config).map(([k, v]) => [`<code>${esc(k)}</code>`, esc(v)]),
+  );
+  const details =
+    `<details><summary>Run: ${esc(info.model)}, seed ${info.seed}, created ${esc(info.createdAt)}, ` +
+    `status ${esc(info.status)}; resolved configuration</summary>\n${config}\n</details>`;
+  return section("project-card", "Project card", `${card}\n${details}`);
 }
 
 function selectionSection(data: RunData): string {

@@ -10,6 +10,7 @@ import type { DatasetCard, ProjectCard } from "./cards.ts";
 import { type GalleryItem, type RunData, selectedCheckpoint } from "./collect.ts";
 import { metricColumns, notEvaluatedText } from "./html-report.ts";
 import {
+  configEntries,
   durationText,
   FAILURE_VALUE_WORDS,
   FAILURE_WORDS,
@@ -152,9 +153,7 @@ function summary(data: RunData): string {
 
 function modelDetails(input: MarkdownReportInput): string[] {
   const { data, project } = input;
-  const config = Object.entries(data.info.config)
-    .filter(([, v]) => typeof v === "number" || typeof v === "string" || typeof v === "boolean")
-    .map(([k, v]) => `\`${k}\` ${mdText(String(v))}`);
+  const config = configEntries(data.info.config).map(([k, v]) => `\`${k}\` ${mdText(v)}`);
   return [
     "## Model details",
     "",

@@ -80,3 +80,20 @@ export const KEY_METRICS = [
   "vendi",
   "class/coverage",
 ] as const;
+
+/**
+ * A resolved configuration (run.json `config`) as "key value" pairs: nested objects flattened with dotted
+ * keys ("modelConfig.latentDim"), lists of plain values joined with commas; deeper structures as JSON.
+ */
+export function configEntries(config: Readonly<Record<string, unknown>>, prefix = ""): [string, string][] {
+  return Object.entries(config).flatMap(([key, value]): [string, string][] => {
+    const name = `${prefix}${key}`;
+    if (value === null || ["string", "number", "boolean"].includes(typeof value))
+      return [[name, String(value)]];
+    if (Array.isArray(value) && value.every((v) => v === null || typeof v !== "object"))
+      return [[name, value.map(String).join(",")]];
+    if (typeof value === "object" && !Array.isArray(value) && prefix === "")
+      return configEntries(value as Record<string, unknown>, `${name}.`);
+    return [[name, JSON.stringify(value)]];
+  });
+}
