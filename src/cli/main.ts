@@ -37,8 +37,8 @@ const modules: CommandModule[] = [
 export function buildProgram(io: Io, state: { exitCode: number }): Command {
   const program = new Command("genreview")
     .description(
-      "Train, sample, measure and review checkpoints of small generative models (VAE, GAN, diffusion), and\n" +
-        "select one with a declared rule and an evidence package.",
+      "Train, sample, measure and review checkpoints of small generative models (VAE, GAN, diffusion),\n" +
+        "then select one with a declared rule and package the evidence.",
     )
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
