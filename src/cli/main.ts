@@ -37,7 +37,7 @@ const modules: CommandModule[] = [
 export function buildProgram(io: Io, state: { exitCode: number }): Command {
   const program = new Command("genreview")
     .description(
-      "Train, sample, measure and review checkpoints of small generative models (VAE, GAN, diffusion),\n" +
+      "Train, sample, measure and review checkpoints of small generative models (VAE, GAN, diffusion), " +
         "then select one with a declared rule and package the evidence.",
     )
     .version(VERSION)

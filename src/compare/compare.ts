@@ -75,6 +75,16 @@ function row(data: RunData, label: string): CompareRow {
   };
 }
 
+/**
+ * The flags that stand for a run in one cell: those of its selected checkpoint and the run-wide ones; when
+ * the run was evaluated but no checkpoint was selected, those raised at any checkpoint (they are usually
+ * why nothing was selected, and "none" there would read as a clean run).
+ */
+export function rowFlags(r: CompareRow): Flag[] {
+  if (r.evaluated && r.selectedEpoch === null) return [...r.flags, ...r.otherFlags.map((o) => o.flag)];
+  return r.flags;
+}
+
 /** Folder names, prefixed with parent folders until they are unique. */
 export function uniqueLabels(dirs: readonly string[]): string[] {
   const parts = dirs.map((d) => {
@@ -151,8 +161,9 @@ function scoreCell(score: Score | null): string {
 export function formatComparison(comparison: Comparison): string {
   const lines = ["generation_compare"];
   for (const r of comparison.rows) {
+    const shown = rowFlags(r);
     const flags =
-      r.flags.length === 0 ? "none" : [...new Set(r.flags.map((f) => `${f.kind}:${f.severity}`))].join(",");
+      shown.length === 0 ? "none" : [...new Set(shown.map((f) => `${f.kind}:${f.severity}`))].join(",");
     lines.push(
       `run=${r.label.replace(/\s/g, "_")} model=${r.data.info.model} selected_epoch=${r.evaluated ? (r.selectedEpoch ?? "none") : "unevaluated"} ` +
         `quality=${scoreCell(r.quality)} diversity=${scoreCell(r.diversity)} flags=${flags} ` +

@@ -14,7 +14,7 @@ import {
   sortFlags,
 } from "../report/words.ts";
 import { runPaths } from "../run/layout.ts";
-import type { CompareRow, Comparison } from "./compare.ts";
+import { type CompareRow, type Comparison, rowFlags } from "./compare.ts";
 
 /** The sections of the comparison page, with their stable ids. */
 export const COMPARE_SECTIONS = [
@@ -48,7 +48,7 @@ function selectedText(r: CompareRow): string {
 }
 
 function flagsText(r: CompareRow): string {
-  const kinds = sortFlags(r.flags).map((f) => `${f.severity}: ${FLAG_WORDS[f.kind]}`);
+  const kinds = sortFlags(rowFlags(r)).map((f) => `${f.severity}: ${FLAG_WORDS[f.kind]}`);
   return [...new Set(kinds)].join("; ") || "none";
 }
 

@@ -36,7 +36,7 @@ test("the demo's orchestration on the tiny preset: train, evaluate, review, repo
   );
   assert.match(
     result.comparison.text,
-    /^generation_compare\nrun=vae model=vae .*\nrun=gan model=gan .*\nrun=diffusion model=diffusion /,
+    /^generation_compare\nrun=vae model=vae selected_epoch=none quality=- diversity=- flags=noise:fail.*\nrun=gan model=gan .*\nrun=diffusion model=diffusion /,
   );
   assert.ok(existsSync(result.comparison.html) && existsSync(result.comparison.markdown));
 

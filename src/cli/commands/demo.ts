@@ -52,7 +52,7 @@ export const register: CommandModule = (program, io, state) => {
   program
     .command("demo")
     .description(
-      "Train a VAE, a GAN and a diffusion model on the built-in shapes, evaluate, review and report each,\n" +
+      "Train a VAE, a GAN and a diffusion model on the built-in shapes, evaluate, review and report each, " +
         "and compare them; everything goes to a new folder ROOT/<timestamp>/ (an earlier demo is never touched)",
     )
     .option("--root <dir>", "folder that holds the demos' timestamped folders", "demo-runs")

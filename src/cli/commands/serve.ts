@@ -21,7 +21,7 @@ export const register: CommandModule = (program, io) => {
   program
     .command("serve")
     .description(
-      "Open the review dashboard for the runs under DIR: filmstrips of the fixed seeds across checkpoints,\n" +
+      "Open the review dashboard for the runs under DIR: filmstrips of the fixed seeds across checkpoints, " +
         "scores and losses, the selection rule, notes and failure marks (saved to each run's review/notes.json).",
     )
     .argument("[DIR]", "folder of runs (or one run folder)", DEFAULT_DIR)

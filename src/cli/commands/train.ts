@@ -165,7 +165,7 @@ export const register: CommandModule = (program, io) => {
   program
     .command("train")
     .description(
-      "Train a VAE, GAN or diffusion model on a dataset into a run folder: run.json, metrics.jsonl, the\n" +
+      "Train a VAE, GAN or diffusion model on a dataset into a run folder: run.json, metrics.jsonl, the " +
         "fixed seed set, checkpoints with exported samplers, and fixed-seed samples at every checkpoint.",
     )
     .addOption(new Option("--model <kind>", "model family (required for a new run)").choices(MODEL_KINDS))
