@@ -174,7 +174,8 @@ describe("evaluate on a constructed failing run and a healthy one", () => {
     assert.equal(selection.selection.epoch, failing.selection.selection.epoch);
     assert.equal(selection.evaluation.createdAt, stored.createdAt);
     // the healthy run settles: keep the selected checkpoint
-    assert.ok(["healthy", "plateau", "improving"].includes(healthy.selection!.nextAction.trigger));
+    const trigger = healthy.selection!.nextAction.trigger;
+    assert.ok(["healthy", "plateau", "improving"].includes(trigger), `next action trigger ${trigger}`);
   });
 
   test("--epochs re-measures those checkpoints and keeps the others of a compatible evaluation", async () => {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Rng } from "../util/rng.ts";
 import {
+  betaBinomialTail,
   birthdayCollision,
   jsDivergence,
   mannWhitneyU,
@@ -45,4 +47,40 @@ test("Mann-Whitney U counts pairs a > b with ties as 1/2", () => {
   assert.equal(mannWhitneyU([1, 2, 3], [4, 5]), 0);
   assert.equal(mannWhitneyU([4, 5], [1, 2, 3]), 6);
   assert.equal(mannWhitneyU([2, 2], [2, 1]), 3); // (2>1)x2 + ties 2 x 1/2
+});
+
+test("betaBinomialTail: exact for a = b = 1, binomial in the limit, and the order-statistic count law", () => {
+  // BetaBinomial(n, 1, 1) is uniform on 0..n
+  for (const k of [0, 1, 5, 20]) assert.ok(Math.abs(betaBinomialTail(20, k, 1, 1) - (21 - k) / 21) < 1e-12);
+  assert.equal(betaBinomialTail(20, 21, 1, 1), 0);
+  // with a + b huge the mixing Beta is a point mass at a / (a + b): the binomial tail
+  const binomialTail = (n: number, k: number, p: number) => {
+    let sum = 0;
+    for (let i = k; i <= n; i++) {
+      let logC = 0;
+      for (let t = 0; t < i; t++) logC += Math.log((n - t) / (t + 1));
+      sum += Math.exp(logC + i * Math.log(p) + (n - i) * Math.log(1 - p));
+    }
+    return sum;
+  };
+  assert.ok(Math.abs(betaBinomialTail(100, 4, 0.02 * 1e8, 0.98 * 1e8) - binomialTail(100, 4, 0.02)) < 1e-6);
+  // large n stays finite (log-space sum)
+  const far = betaBinomialTail(10000, 600, 50, 4951);
+  assert.ok(far > 0 && far < 1e-10, `${far}`);
+  // new draws under the j-th smallest of m reference values: simulated frequencies match the tail
+  const rng = new Rng(5);
+  const [m, j, n, trials] = [100, 1, 100, 20000];
+  const counts = new Array<number>(n + 1).fill(0);
+  for (let t = 0; t < trials; t++) {
+    const ref = Float64Array.from({ length: m }, () => rng.uniform()).sort();
+    const threshold = ref[j - 1]!;
+    let k = 0;
+    for (let i = 0; i < n; i++) if (rng.uniform() <= threshold) k++;
+    counts[k]!++;
+  }
+  for (const k of [1, 3, 6]) {
+    const simulated = counts.slice(k).reduce((s, c) => s + c, 0) / trials;
+    const exact = betaBinomialTail(n, k, j, m + 1 - j);
+    assert.ok(Math.abs(simulated - exact) < 0.01, `k=${k}: simulated ${simulated}, exact ${exact}`);
+  }
 });

@@ -182,3 +182,28 @@ export function birthdayCollision(support: number, draws: number): number {
   for (let i = 1; i < draws; i++) noRepeat *= 1 - i / support;
   return 1 - Math.max(0, noRepeat);
 }
+
+/**
+ * P(K >= k) for K ~ BetaBinomial(n, a, b): the number of n new draws that fall below the j-th smallest of
+ * m exchangeable reference values is BetaBinomial(n, j, m + 1 - j), whatever their distribution. So a
+ * count of samples under an order-statistic threshold can be tested without trusting the threshold's own
+ * estimate. Summed in log space (the terms underflow for large n). k <= 0 gives 1; k > n gives 0.
+ */
+export function betaBinomialTail(n: number, k: number, a: number, b: number): number {
+  if (!(a > 0 && b > 0) || !Number.isInteger(n) || n < 0)
+    throw new RangeError(`betaBinomialTail needs n >= 0 and a, b > 0, got n=${n}, a=${a}, b=${b}`);
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  // log pmf(0) = sum_{i<n} log((b + i) / (a + b + i)); pmf(i+1)/pmf(i) = (n-i)(i+a) / ((i+1)(n-i-1+b))
+  let logPmf = 0;
+  for (let i = 0; i < n; i++) logPmf += Math.log((b + i) / (a + b + i));
+  const logs: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    if (i >= k) logs.push(logPmf);
+    if (i < n) logPmf += Math.log(((n - i) * (i + a)) / ((i + 1) * (n - i - 1 + b)));
+  }
+  const top = Math.max(...logs);
+  let sum = 0;
+  for (const l of logs) sum += Math.exp(l - top);
+  return Math.min(1, Math.exp(top + Math.log(sum)));
+}

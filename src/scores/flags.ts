@@ -172,13 +172,16 @@ export function modeCollapseFlag(m: MetricRecord): Flag | null {
 const COPY_SHARE_WARNING = 0.05;
 const COPY_SHARE_FAIL = 0.25;
 const COPY_RATE_FACTOR = 3;
+/** ... and only when so many samples under the threshold would happen by chance less often than this. */
+const COPY_P_VALUE = 0.001;
 
 /**
  * Memorisation. Each sample's nearest-train distance is divided by that of its nearest held-out TEST
  * images (so dense regions of the data, where any new image is close to some training image, do not
  * read as copying); held-out images give the same ratio for themselves. Raised when at least 5% of
- * samples, and at least 3x the held-out share, fall below the held-out 1st percentile of the ratio;
- * "fail" from 25%. C_T and authenticity are reported beside it.
+ * samples, and at least 3x the held-out share, fall at or below the held-out 1st percentile of the ratio,
+ * and that count is significant (p < 0.001 under the order-statistic law, see betaBinomialTail); "fail"
+ * from 25%. C_T and authenticity are reported beside it.
  */
 export function memorizationFlag(m: MetricRecord): Flag | null {
   const share = get(m, "memorization/copy_share");
@@ -186,6 +189,8 @@ export function memorizationFlag(m: MetricRecord): Flag | null {
   const threshold = get(m, "memorization/copy_threshold");
   if (share === null || testShare === null || threshold === null) return null;
   if (!(share >= COPY_SHARE_WARNING && share >= COPY_RATE_FACTOR * testShare)) return null;
+  const p = get(m, "memorization/copy_p_value");
+  if (p !== null && p >= COPY_P_VALUE) return null;
   const ct = get(m, "memorization/ct");
   const exact = get(m, "memorization/exact_share") ?? 0;
   const extra: string[] = [];
@@ -201,12 +206,13 @@ export function memorizationFlag(m: MetricRecord): Flag | null {
     evidence:
       `${pct(share)} of samples are closer to a training image, relative to the held-out test images most ` +
       `like them, than 99% of held-out test images are (distance ratio below ${f(threshold)}; ` +
-      `${pct(testShare)} of test images)` +
+      `${pct(testShare)} of test images${p === null ? "" : `; p = ${p.toExponential(1)} by chance`})` +
       (extra.length > 0 ? `; ${extra.join("; ")}` : ""),
     values: values(m, [
       "memorization/copy_share",
       "memorization/copy_share_test",
       "memorization/copy_threshold",
+      "memorization/copy_p_value",
       "memorization/nearest_train_ratio_median",
       "memorization/exact_share",
       "memorization/ct",

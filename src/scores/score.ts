@@ -3,7 +3,7 @@
 // diversity scores with bootstrap intervals, decide the flags, and expose the per-sample values the
 // failure-sample picker needs. Definitions of the scores: components.ts and docs/scores.md.
 import type { ImageBatch } from "../data/types.ts";
-import { percentile, sorted } from "../metrics/stats.ts";
+import { betaBinomialTail, percentile, sorted } from "../metrics/stats.ts";
 import type { Flag, Score } from "../run/schema.ts";
 import { InputError } from "../util/errors.ts";
 import { bootstrapScores } from "./bootstrap.ts";
@@ -131,10 +131,19 @@ function finite(v: number | null | undefined): number | null {
 }
 
 /** Share of values strictly below t. */
+/** The held-out quantile of the nearest-train ratio under which a sample counts as a likely copy. */
+const COPY_QUANTILE = 0.01;
+
 function shareBelow(values: ArrayLike<number>, t: number): number {
   let c = 0;
   for (let i = 0; i < values.length; i++) if (values[i]! < t) c++;
   return values.length === 0 ? Number.NaN : c / values.length;
+}
+
+function countAtMost(values: ArrayLike<number>, t: number): number {
+  let c = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! <= t) c++;
+  return c;
 }
 
 /**
@@ -198,13 +207,22 @@ function flatMetrics(
   m["duplicates/largest_group"] = s.duplicates.groups[0]?.length ?? 0;
 
   // memorisation: each sample's nearest-train distance relative to held-out images of the same look; the
-  // copy threshold is the 1st percentile of that ratio over the held-out images themselves
-  const testRatio = calibration.baseline.nearestTrainRatio;
-  const threshold = percentile(testRatio, 1);
+  // copy threshold is the j-th smallest of the held-out images' own ratios (j = 1% of them, at least 1);
+  // under no copying, the count of samples at or under it is BetaBinomial(N, j, m + 1 - j) whatever the
+  // ratios' distribution, which gives the p-value of the count (a 1st percentile of ~100 held-out values
+  // is itself noisy: a fixed share rule alone raised false alarms on fresh real images)
+  const testRatio = sorted(calibration.baseline.nearestTrainRatio);
+  const j = Math.max(1, Math.floor(testRatio.length * COPY_QUANTILE));
+  const threshold = testRatio[j - 1] ?? Number.NaN;
+  const copies = countAtMost(s.nearestTrainRatio, threshold);
   const fakeNearest = s.memorization.fake.distances;
   m["memorization/copy_threshold"] = threshold;
-  m["memorization/copy_share"] = shareBelow(s.nearestTrainRatio, threshold);
-  m["memorization/copy_share_test"] = shareBelow(testRatio, threshold);
+  m["memorization/copy_share"] = copies / s.nearestTrainRatio.length;
+  m["memorization/copy_share_test"] = countAtMost(testRatio, threshold) / testRatio.length;
+  m["memorization/copy_p_value"] =
+    testRatio.length === 0
+      ? null
+      : betaBinomialTail(s.nearestTrainRatio.length, copies, j, testRatio.length + 1 - j);
   m["memorization/nearest_train_ratio_median"] = percentile(s.nearestTrainRatio, 50);
   m["memorization/exact_share"] = fakeNearest.filter((d) => d === 0).length / fakeNearest.length;
   m["memorization/nearest_train_median"] = s.memorization.fake.median;
