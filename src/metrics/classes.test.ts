@@ -53,6 +53,22 @@ test("collapsed or uncertain predictions score 1; missing classes are named", ()
   );
 });
 
+test("missing classes are listed by the dataset's class names when it has them", () => {
+  const probs = fromRows([
+    [0.9, 0.05, 0.05, 0],
+    [0.1, 0.8, 0.1, 0],
+  ]);
+  const named = classMetrics(probs, [1, 1, 1, 1], ["circle", "square", "triangle", "star"]);
+  assert.deepEqual(named.warnings, ["classes never generated: triangle, star"]);
+  // without names, the class indices
+  assert.deepEqual(classMetrics(probs, [1, 1, 1, 1]).warnings, ["classes never generated: 2, 3"]);
+  // a class absent from the data is not missing
+  assert.deepEqual(classMetrics(probs, [1, 1, 0, 1], ["a", "b", "c", "d"]).warnings, [
+    "classes never generated: d",
+  ]);
+  assert.throws(() => classMetrics(probs, [1, 1, 1, 1], ["a", "b"]), /2 names for 4 classes/);
+});
+
 test("classifier score of a two-class mixture by hand", () => {
   // rows (0.8, 0.2) and (0.2, 0.8): p(y) = (0.5, 0.5); KL = 0.8 ln 1.6 + 0.2 ln 0.4 for each
   const kl = 0.8 * Math.log(1.6) + 0.2 * Math.log(0.4);

@@ -42,11 +42,19 @@ export interface ClassMetricsResult {
 /**
  * Class coverage, entropy, counts against the data and the classifier score.
  * `dataClassShares` (length C, summing to 1; class counts are normalised) are the real data's class
- * proportions, e.g. from the train labels.
+ * proportions, e.g. from the train labels. `classNames` (length C), when the dataset has them, name the
+ * classes in warnings; without them classes are named by their index.
  */
-export function classMetrics(probs: Matrix, dataClassShares?: ArrayLike<number>): ClassMetricsResult {
+export function classMetrics(
+  probs: Matrix,
+  dataClassShares?: ArrayLike<number>,
+  classNames?: readonly string[],
+): ClassMetricsResult {
   checkFeatures(probs, "class probabilities");
   const { rows: n, cols: c, data } = probs;
+  if (classNames !== undefined && classNames.length !== c) {
+    throw new InputError(`class names: ${classNames.length} names for ${c} classes of probabilities`);
+  }
 
   // validate rows as probability vectors
   for (let i = 0; i < n; i++) {
@@ -110,7 +118,10 @@ export function classMetrics(probs: Matrix, dataClassShares?: ArrayLike<number>)
     result.countRatio = counts.map((v, j) => (ref[j]! > 0 ? v / (ref[j]! * n) : null));
     result.totalVariation = shares.reduce((s, v, j) => s + Math.abs(v - ref[j]!), 0) / 2;
     const missing = ref.map((v, j) => (v > 0 && counts[j] === 0 ? j : -1)).filter((j) => j >= 0);
-    if (missing.length > 0) result.warnings.push(`classes never generated: ${missing.join(", ")}`);
+    if (missing.length > 0) {
+      const named = missing.map((j) => (classNames === undefined ? String(j) : classNames[j]!));
+      result.warnings.push(`classes never generated: ${named.join(", ")}`);
+    }
   }
   return result;
 }

@@ -82,6 +82,12 @@ test("outputs collapsed to one class lose diversity but keep quality, and are fl
   assert.ok(e.scores.quality.value >= 0.6, describe(e));
   assert.ok(kinds(e).includes("mode_collapse"), JSON.stringify(e.flags));
   assert.ok(e.metrics["class/perplexity"]! < 2, `effective classes ${e.metrics["class/perplexity"]}`);
+  // the classes never produced are named as the dataset names them
+  const prefix = "classes: classes never generated: ";
+  const missing = e.warnings.find((w) => w.startsWith(prefix));
+  assert.ok(missing !== undefined, e.warnings.join("\n"));
+  const names = missing.slice(prefix.length).split(", ");
+  assert.ok(names.length > 0 && names.every((c) => data.classes!.slice(1).includes(c)), missing);
   // fresh images of one simple class sit close to training images of that class, as held-out ones do
   assert.ok(!kinds(e).includes("memorization"), JSON.stringify(e.flags));
 });

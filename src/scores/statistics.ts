@@ -136,7 +136,9 @@ export async function setStatistics(
   // diversity: Vendi, classes, NDB bins, near-duplicates
   const vendiResult = await vendi(y);
   const classes =
-    embedding.probs === null ? null : classMetrics(embedding.probs, reference.dataClassShares ?? undefined);
+    embedding.probs === null
+      ? null
+      : classMetrics(embedding.probs, reference.dataClassShares ?? undefined, reference.classes ?? undefined);
   const ndbResult = reference.ndbBins === null ? null : await ndb(reference.ndbBins, y);
   const duplicates = await nearDuplicates(real, y, { seed });
 
