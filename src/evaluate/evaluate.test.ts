@@ -16,6 +16,7 @@ import { selectImages } from "../data/dataset.ts";
 import { loadDataset } from "../data/load.ts";
 import { writeImportedRun } from "../import/import.ts";
 import { appendMetrics, readEvaluation } from "../run/io.ts";
+import { runPaths } from "../run/layout.ts";
 import type { CheckpointEvaluation, Evaluation, MetricRecord } from "../run/schema.ts";
 import { EvaluationSchema } from "../run/schema.ts";
 import { drawImages, gaussianBlur, jitter, uniformNoise } from "../scores/index.ts";
@@ -200,7 +201,7 @@ describe("evaluate on a constructed failing run and a healthy one", () => {
     );
   });
 
-  test("genreview evaluate --json prints the evaluation; the summary has one line per checkpoint; review RUN follows", async () => {
+  test("genreview evaluate prints a summary (one line per checkpoint, the files written), --json the evaluation; review RUN follows", async () => {
     const out: string[] = [];
     const err: string[] = [];
     const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false };
@@ -217,15 +218,26 @@ describe("evaluate on a constructed failing run and a healthy one", () => {
       "10",
       "--json",
     ];
-    const status = await main(args, io).finally(() => {
+    // the text summary, then the same with --json
+    const text: string[] = [];
+    const textIo: Io = { out: (t) => text.push(t), err: (t) => err.push(t), interactive: false };
+    let statuses: number[];
+    try {
+      statuses = [await main(args.slice(0, -1), textIo), await main(args, io)];
+    } finally {
       if (saved === undefined) delete process.env["GENREVIEW_CACHE"];
       else process.env["GENREVIEW_CACHE"] = saved;
-    });
-    assert.equal(status, 0, err.join("\n"));
+    }
+    assert.deepEqual(statuses, [0, 0], err.join("\n"));
+    const paths = runPaths(healthyRun);
+    assert.ok(
+      text.join("\n").includes(`\nwritten: ${paths.evaluation}, ${paths.selection}, ${paths.failuresDir}/\n`),
+      `the summary names every file evaluate writes:\n${text.join("\n")}`,
+    );
     const printed = EvaluationSchema.parse(JSON.parse(out.join("\n")));
     assert.deepEqual(printed, readEvaluation(healthyRun));
 
-    const lines = formatSummary(healthyRun, printed, ["a note"]).split("\n");
+    const lines = formatSummary(healthyRun, printed, ["a note"], true).split("\n");
     assert.match(
       lines[0]!,
       /^evaluated 3 checkpoints of .*healthy: N = 100 samples each, seed 0, features classifier-\w+ \(\d+-D, test accuracy 0\.\d+\)$/,
@@ -235,7 +247,17 @@ describe("evaluate on a constructed failing run and a healthy one", () => {
       lines[2]!,
       /^epoch=010 quality=\d\.\d\d \[\d\.\d\d, \d\.\d\d\] diversity=\d\.\d\d \[\d\.\d\d, \d\.\d\d\] flags=none$/,
     );
+    assert.equal(
+      lines.at(-2),
+      `written: ${paths.evaluation}, ${paths.selection}, ${paths.failuresDir}/`,
+      "every file evaluate writes",
+    );
     assert.equal(lines.at(-1), `next: genreview review ${healthyRun} --explain`);
+    // without a selection (an invalid rule in notes.json), the line does not claim one
+    assert.equal(
+      formatSummary(healthyRun, printed, [], false).split("\n").at(-2),
+      `written: ${paths.evaluation}, ${paths.failuresDir}/`,
+    );
     const review: string[] = [];
     const reviewIo: Io = { out: (t) => review.push(t), err: () => {}, interactive: false };
     assert.equal(await main(["node", "genreview", "review", healthyRun], reviewIo), 0);

@@ -43,8 +43,16 @@ function two(v: number): string {
   return formatScore(Math.round(v * 100) / 100);
 }
 
-/** The per-checkpoint summary printed on stdout. */
-export function formatSummary(run: string, evaluation: Evaluation, messages: readonly string[]): string {
+/**
+ * The per-checkpoint summary printed on stdout. `selectionWritten` says whether review/selection.json was
+ * written (it is not when the rule in notes.json is invalid; a message then says why).
+ */
+export function formatSummary(
+  run: string,
+  evaluation: Evaluation,
+  messages: readonly string[],
+  selectionWritten: boolean,
+): string {
   const x = evaluation.extractor;
   const accuracy = x.testAccuracy === undefined ? "" : `, test accuracy ${x.testAccuracy.toFixed(3)}`;
   const lines = [
@@ -63,10 +71,8 @@ export function formatSummary(run: string, evaluation: Evaluation, messages: rea
   }
   for (const f of evaluation.runFlags) lines.push(`run flags: ${f.kind}(${f.severity}) — ${f.evidence}`);
   const paths = runPaths(run);
-  lines.push(
-    `written: ${paths.evaluation}, ${paths.failuresDir}/`,
-    `next: genreview review ${run} --explain`,
-  );
+  const written = [paths.evaluation, ...(selectionWritten ? [paths.selection] : []), `${paths.failuresDir}/`];
+  lines.push(`written: ${written.join(", ")}`, `next: genreview review ${run} --explain`);
   return lines.join("\n");
 }
 
@@ -141,7 +147,7 @@ export const register: CommandModule = (program, io) => {
           io.out(`${JSON.stringify(result.evaluation, null, 2)}\n`);
           return;
         }
-        io.out(formatSummary(run, result.evaluation, result.messages));
+        io.out(formatSummary(run, result.evaluation, result.messages, result.selection !== null));
       } finally {
         bar?.stop();
       }
