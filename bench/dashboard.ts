@@ -1,5 +1,5 @@
 // Benchmark: how fast a run of 20 checkpoints x 64 seeds opens in the review dashboard.
-// Target (issue 8): the run view opens in under a second on this machine. Measured, not asserted:
+// Target: the run view opens in under a second on this machine. Measured, not asserted:
 //   (a) the API responses the run view needs (run detail, loss series, one strip per checkpoint), with
 //       the server's caches cold (first open) and warm (reopening);
 //   (b) the full page load in Debian's chromium to the "filmstrip rendered" marker (every strip fetched

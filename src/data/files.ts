@@ -1,4 +1,4 @@
-// Helpers shared by the loaders of user files (idx:, png:, npy:): reading bytes with errors that name
+// Functions shared by the loaders of user files (idx:, png:, npy:): reading bytes with errors that name
 // the file, natural ordering of file names, optional class lists, and assembly of the split Dataset.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";

@@ -91,7 +91,7 @@ test("png:DIR of class folders labels by folder name (natural order) and convert
 });
 
 test("png:DIR errors name the file or folder and say what was expected and found", () => {
-  // mismatched sizes: the brief's own example form
+  // mismatched sizes: expected size, where it came from, and the file that differs
   const sizes = folder();
   flat(join(sizes, "1.png"), 0, 28, 28);
   flat(join(sizes, "7.png"), 0, 32, 32);

@@ -319,7 +319,7 @@ test("reductions over axes, with and without kept dims", async () => {
   await checkGradient("mean keep", [[2, 3, 4]], (g, [x]) => g.mean(x!, [0, 1], true));
 });
 
-test("upsample, group normalisation and the layer helpers", async () => {
+test("upsample, group normalisation and the layer functions", async () => {
   await checkGradient("upsampleNearest", [[1, 2, 3, 2]], (g, [x]) => g.upsampleNearest(x!, 2));
   await checkGradient("groupNorm", [[2, 4, 3, 3], [4], [4]], (g, [x, ga, be]) =>
     g.groupNorm(x!, ga!, be!, 2),

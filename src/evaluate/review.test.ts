@@ -1,4 +1,4 @@
-// `review RUN` on a run folder whose evaluation.json carries the scores of the issue's example table
+// `review RUN` on a run folder whose evaluation.json carries the scores of the README's example table
 // (epochs 1, 10, 30, 60), so that the printed table can be checked line by line against the table-file
 // form. The flags, notes and next action come from the review code under test.
 import assert from "node:assert/strict";

@@ -24,7 +24,10 @@ export const CheckpointNotesSchema = z.object({
 });
 export type CheckpointNotes = z.infer<typeof CheckpointNotesSchema>;
 
-/** The kinds of change a next action proposes (the four, plus training schedule and "keep"). */
+/**
+ * The kinds of change a next action proposes: data, objective, architecture, sampling, the training
+ * schedule, or none (keep the selected checkpoint).
+ */
 export const CHANGE_KINDS = ["data", "objective", "architecture", "sampling", "training", "none"] as const;
 export const ChangeKindSchema = z.enum(CHANGE_KINDS);
 export type ChangeKind = z.infer<typeof ChangeKindSchema>;

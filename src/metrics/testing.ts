@@ -1,4 +1,4 @@
-// Helpers shared by the metrics tests: seeded random feature matrices and brute-force references.
+// Shared by the metrics tests: seeded random feature matrices and brute-force references.
 import { type Matrix, matrix } from "../util/matrix.ts";
 import { Rng } from "../util/rng.ts";
 

@@ -1,4 +1,4 @@
-// Small HTTP helpers of the dashboard server (node:http only): JSON responses, refusals with a message,
+// Small HTTP functions of the dashboard server (node:http only): JSON responses, refusals with a message,
 // and request bodies that are JSON, size-limited and validated before anything reads them.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
