@@ -1,9 +1,10 @@
 // The run folder: one folder of plain files per training run (or imported run), readable offline and
 // by other tools. This module owns the paths; src/run/schema.ts owns the file formats.
 //
-//   RUN/run.json                          what was run: config, dataset identity, seed set, tool version
+//   RUN/run.json                          what was run: config, dataset identity, seed, status, tool version
 //   RUN/metrics.jsonl                     one {"step","epoch","time","key","value"} object per line
-//   RUN/seeds.json + RUN/seeds.npy        the fixed sample set: stored latents/noise, not just a seed
+//   RUN/seeds.json + RUN/seeds.npy        the fixed sample set: stored latents/noise, not just a seed; its
+//                                         id (seeds.json) is recorded in every checkpoint's meta.json
 //   RUN/checkpoints/epoch-0010/           weights.safetensors (+ optimiser state), sampler.onnx, meta.json
 //   RUN/samples/epoch-0010/grid.png       the fixed-seed grid; seed-000.png ... one image per seed
 //   RUN/review/evaluation.json            measured metrics, scores, flags, failure samples per checkpoint

@@ -77,5 +77,7 @@ describe("genreview serve", () => {
     ]) {
       assert.ok(help.includes(option), `help mentions ${option}`);
     }
+    // train has no default folder: the help says how to put a run where the default finds it
+    assert.ok(help.replace(/\s+/g, " ").includes("train --out runs/NAME"), help);
   });
 });

@@ -4,7 +4,10 @@ import { InvalidArgumentError } from "commander";
 import { DEFAULT_HOST, startDashboard } from "../../serve/server.ts";
 import type { CommandModule } from "../main.ts";
 
-/** The default directory of runs, where `genreview train` writes them. */
+/**
+ * The default folder of runs. `genreview train` has no default output (--out is required), so this is a
+ * convention, the one the README's examples follow: `train --out runs/NAME` puts a run where it is found.
+ */
 const DEFAULT_DIR = "runs";
 /** A fixed default port so a bookmark keeps working; --port 0 picks any free one. */
 const DEFAULT_PORT = 4780;
@@ -24,7 +27,12 @@ export const register: CommandModule = (program, io) => {
       "Open the review dashboard for the runs under DIR: filmstrips of the fixed seeds across checkpoints, " +
         "scores and losses, the selection rule, notes and failure marks (saved to each run's review/notes.json).",
     )
-    .argument("[DIR]", "folder of runs (or one run folder)", DEFAULT_DIR)
+    .argument(
+      "[DIR]",
+      "folder of runs (DIR/RUN or DIR/GROUP/RUN), or one run folder; train and import write where " +
+        "--out says, so train --out runs/NAME is found by default (the demo's runs: serve demo-runs)",
+      DEFAULT_DIR,
+    )
     .option("--port <n>", "port to listen on (0: any free port)", parsePort, DEFAULT_PORT)
     .option(
       "--host <address>",
