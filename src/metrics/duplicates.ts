@@ -12,7 +12,7 @@ import { countWithin, knn } from "./neighbours.ts";
 import { percentile } from "./stats.ts";
 import { checkFeatures, checkSameWidth } from "./validate.ts";
 
-/** 1st percentile of real nearest-neighbour distances (METRICS.md); 16 neighbours listed per sample. */
+/** 1st percentile of real nearest-neighbour distances (docs/metrics.md); 16 neighbours listed per sample. */
 export const NEAR_DUPLICATE_DEFAULTS = { percentile: 1, seed: 0, maxNeighbours: 16, maxPairs: 200 } as const;
 
 export interface NearDuplicateOptions {

@@ -13,7 +13,7 @@ function close(actual: number, expected: number, tol = 1e-9): void {
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);
 }
 
-test("FD oracles from METRICS.md", () => {
+test("FD oracles from docs/metrics.md", () => {
   close(
     frechetFromStats(
       stats(

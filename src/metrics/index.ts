@@ -1,7 +1,7 @@
 // The sample-set metrics of genreview, on feature matrices (float64 [N, D], src/util/matrix.ts) and, for
 // blur and noise, on image batches. Every function is pure (same inputs and seed, same result; async
 // only because the heavy loops run in onnxruntime) and returns a plain JSON-able object carrying the
-// set sizes and a `warnings` array. Definitions, conventions and pitfalls: docs METRICS.md.
+// set sizes and a `warnings` array. Definitions and conventions: docs/metrics.md.
 export { type AllMetricsResult, type ComputeAllOptions, computeAll, METRIC_DEFAULTS } from "./all.ts";
 export { type ClassMetricsResult, classMetrics } from "./classes.ts";
 export {

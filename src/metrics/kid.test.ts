@@ -19,7 +19,7 @@ function close(actual: number, expected: number, tol = 1e-9): void {
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);
 }
 
-test("unbiased MMD^2 oracles from METRICS.md", async () => {
+test("unbiased MMD^2 oracles from docs/metrics.md", async () => {
   close(await mmdUnbiased(X, Y), 0.5);
   close(await mmdUnbiased(X, X), -1.0555555556);
 });

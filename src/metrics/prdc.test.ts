@@ -12,7 +12,7 @@ function close(actual: number, expected: number, tol = 1e-4): void {
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);
 }
 
-test("PRDC oracles from METRICS.md (1-D, strict '<')", async () => {
+test("PRDC oracles from docs/metrics.md (1-D, strict '<')", async () => {
   const k1 = await prdc(real1d, fake1d, { k: 1 });
   close(k1.precision, 0.6667);
   close(k1.recall, 1.0);

@@ -19,7 +19,7 @@ function close(actual: number, expected: number, tol = 1e-9): void {
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);
 }
 
-test("oracles from METRICS.md: NDB z, JS divergence, C_T Z_U, birthday", () => {
+test("oracles from docs/metrics.md: NDB z, JS divergence, C_T Z_U, birthday", () => {
   close(twoProportionZ(0.1, 10000, 0.2, 1000), -9.6715, 1e-4);
   close(jsDivergence([0.5, 0.5], [1, 0]), 0.2157615543);
   close(mannWhitneyZ(0, 1000, 1000), -38.7201, 1e-4);

@@ -9,7 +9,7 @@ function close(actual: number, expected: number, tol = 1e-9): void {
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);
 }
 
-test("Vendi kernel oracles from METRICS.md", () => {
+test("Vendi kernel oracles from docs/metrics.md", () => {
   const pts = [0, 0, 10, 10, 20, 20];
   const lap = fromRows(pts.map((a) => pts.map((b) => Math.exp(-Math.abs(a - b)))));
   close(vendiFromKernel(lap).score, 2.99999999588);
