@@ -1,5 +1,5 @@
 // The public API of genreview's training engine: build a model as a graph, train it with one ONNX session
-// run per step, run or export inference graphs, and save or restore checkpoints. See docs/ENGINE.md.
+// run per step, run or export inference graphs, and save or restore checkpoints. See docs/engine.md.
 export { grad, unbroadcast } from "./autodiff.ts";
 export { type EmitOptions, type EmittedModel, emitModel, type ModelInput, OPSET } from "./emit.ts";
 export {
