@@ -218,6 +218,11 @@ test("conv2d on random shapes with strides, padding and dilation (float32)", asy
     { n: 2, c: 1, m: 3, h: 8, w: 8, k: 3, s: 2, p: [1, 1, 1, 1], d: 1 },
     { n: 1, c: 2, m: 2, h: 7, w: 6, k: 3, s: 2, p: [1, 1, 1, 1], d: 1 },
     { n: 1, c: 2, m: 2, h: 7, w: 9, k: 2, s: 3, p: [0, 2, 1, 0], d: 2 },
+    // stride 1 (the diffusion U-Net's 3x3 layers; the kernel gradient's contiguous-run path), with
+    // asymmetric padding, dilation, and no padding at all.
+    { n: 2, c: 3, m: 2, h: 6, w: 5, k: 3, s: 1, p: [1, 1, 1, 1], d: 1 },
+    { n: 2, c: 2, m: 3, h: 7, w: 8, k: 3, s: 1, p: [2, 0, 1, 2], d: 2 },
+    { n: 1, c: 2, m: 2, h: 5, w: 6, k: 2, s: 1, p: [0, 0, 0, 0], d: 1 },
   ];
   for (let i = 0; i < 5; i++) {
     const k = 1 + rng.int(3);
@@ -256,6 +261,9 @@ test("convTranspose2d on random shapes with strides, padding and output padding 
     // the VAE decoder's layers (3x3, stride 2, padding 1, output padding 1), then random ones.
     { n: 2, c: 3, m: 2, h: 4, w: 4, k: 3, s: 2, p: 1, op: 1, d: 1 },
     { n: 1, c: 2, m: 1, h: 3, w: 5, k: 4, s: 3, p: 2, op: 2, d: 1 },
+    // stride 1, where the kernel gradient takes its contiguous-run path.
+    { n: 2, c: 2, m: 3, h: 4, w: 5, k: 3, s: 1, p: 1, op: 0, d: 1 },
+    { n: 1, c: 3, m: 2, h: 5, w: 4, k: 2, s: 1, p: 0, op: 0, d: 2 },
   ];
   for (let i = 0; i < 5; i++) {
     const k = 1 + rng.int(3);

@@ -84,6 +84,9 @@ export async function createSession(
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
+      ...(process.env["GENREVIEW_ORT_PROFILE"]
+        ? { enableProfiling: true, profileFilePrefix: process.env["GENREVIEW_ORT_PROFILE"] }
+        : {}),
       ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {}),
     });
     return { session, threads };
