@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Io } from "../src/cli/io.ts";
-import { main } from "../src/cli/main.ts";
+import { exitStatusFor, main } from "../src/cli/main.ts";
 import { ReviewResultSchema } from "../src/review/format.ts";
+import { GenreviewError } from "../src/util/errors.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "genreview-cli-"));
@@ -222,4 +223,15 @@ describe("review options, in process", () => {
       assert.match(stderr, message);
     }
   });
+});
+
+test("exit statuses: a GenreviewError is bad input (2), anything unexpected is 3 with its stack", () => {
+  const err: string[] = [];
+  const io: Io = { out: () => {}, err: (t) => err.push(t), interactive: false };
+  assert.equal(exitStatusFor(new GenreviewError("runs/x/run.json: expected an object, found 3"), io), 2);
+  assert.equal(err.at(-1), "genreview: runs/x/run.json: expected an object, found 3");
+  assert.equal(exitStatusFor(new TypeError("cannot read properties of undefined"), io), 3);
+  assert.match(err.at(-1) ?? "", /^genreview: unexpected error \(exit status 3\): TypeError: cannot read/);
+  assert.match(err.at(-1) ?? "", /\n\s+at /, "the stack is printed so the fault can be reported");
+  assert.equal(exitStatusFor("a thrown string", io), 3);
 });

@@ -59,14 +59,26 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     await program.parseAsync(argv);
     return state.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // help and version exit with 0; usage errors with 2 (commander has already printed the message).
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    if (error instanceof GenreviewError) {
-      io.err(`genreview: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    return exitStatusFor(error, io);
   }
+}
+
+/**
+ * Exit status of a command that threw: 0 for help and version, 2 for usage errors and bad input (a
+ * GenreviewError names the file and what was wrong), 3 for anything unexpected (a fault in genreview
+ * or its runtime), printed with its stack so it can be reported. 1 stays reserved for "no checkpoint
+ * selected", so scripts can tell a decision from a failure.
+ */
+export function exitStatusFor(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    // help and version exit with 0; usage errors with 2 (commander has already printed the message).
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof GenreviewError) {
+    io.err(`genreview: ${error.message}`);
+    return 2;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.err(`genreview: unexpected error (exit status 3): ${detail}`);
+  return 3;
 }
