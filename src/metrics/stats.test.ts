@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Rng } from "../util/rng.ts";
 import {
+  betaBinomialPmf,
   betaBinomialTail,
   birthdayCollision,
   jsDivergence,
@@ -12,6 +13,7 @@ import {
   percentile,
   shareBelow,
   std,
+  sumTail,
   twoProportionZ,
 } from "./stats.ts";
 
@@ -83,4 +85,20 @@ test("betaBinomialTail: exact for a = b = 1, binomial in the limit, and the orde
     const exact = betaBinomialTail(n, k, j, m + 1 - j);
     assert.ok(Math.abs(simulated - exact) < 0.01, `k=${k}: simulated ${simulated}, exact ${exact}`);
   }
+});
+
+test("betaBinomialPmf and sumTail: normalised, agree with the tail, and convolve independent counts", () => {
+  const pmf = betaBinomialPmf(30, 2, 97);
+  assert.ok(Math.abs(pmf.reduce((a, v) => a + v, 0) - 1) < 1e-12, "the probabilities sum to 1");
+  for (const k of [0, 1, 3, 8])
+    assert.ok(Math.abs(sumTail([pmf], k) - betaBinomialTail(30, k, 2, 97)) < 1e-12, `one count, k = ${k}`);
+  // BetaBinomial(1, a, b) is Bernoulli(a / (a + b)): two fair coins give P(sum >= 1) = 3/4, P(sum >= 2) = 1/4.
+  const coin = betaBinomialPmf(1, 3, 3);
+  assert.ok(Math.abs(coin[1]! - 0.5) < 1e-12, "a fair coin");
+  assert.ok(Math.abs(sumTail([coin, coin], 1) - 0.75) < 1e-12, "two coins, at least one");
+  assert.ok(Math.abs(sumTail([coin, coin], 2) - 0.25) < 1e-12, "two coins, both");
+  assert.equal(sumTail([coin, coin], 3), 0);
+  // a = b = 1 is uniform on 0..n; the sum of two uniforms on 0..2 has P(sum >= 3) = 3/9.
+  const u = betaBinomialPmf(2, 1, 1);
+  assert.ok(Math.abs(sumTail([u, u], 3) - 3 / 9) < 1e-12, "two uniforms");
 });

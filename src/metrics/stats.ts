@@ -184,6 +184,44 @@ export function birthdayCollision(support: number, draws: number): number {
 }
 
 /**
+ * The beta-binomial probabilities P(X = i), i = 0..n, for X ~ BetaBinomial(n, a, b), computed in log
+ * space (the same recurrence as betaBinomialTail) and normalised.
+ */
+export function betaBinomialPmf(n: number, a: number, b: number): Float64Array {
+  if (!(a > 0 && b > 0) || !Number.isInteger(n) || n < 0)
+    throw new RangeError(`betaBinomialPmf needs n >= 0 and a, b > 0, got n=${n}, a=${a}, b=${b}`);
+  const logs = new Float64Array(n + 1);
+  let logPmf = 0;
+  for (let i = 0; i < n; i++) logPmf += Math.log((b + i) / (a + b + i));
+  for (let i = 0; i <= n; i++) {
+    logs[i] = logPmf;
+    if (i < n) logPmf += Math.log(((n - i) * (i + a)) / ((i + 1) * (n - i - 1 + b)));
+  }
+  let top = Number.NEGATIVE_INFINITY;
+  for (const l of logs) top = Math.max(top, l);
+  const out = logs.map((l) => Math.exp(l - top));
+  const total = out.reduce((acc, v) => acc + v, 0);
+  return out.map((v) => v / total);
+}
+
+/** P(X_1 + ... + X_g >= k) for independent counts given by their probability vectors (index = count). */
+export function sumTail(pmfs: readonly Float64Array[], k: number): number {
+  let dist = Float64Array.of(1);
+  for (const p of pmfs) {
+    const next = new Float64Array(dist.length + p.length - 1);
+    for (let i = 0; i < dist.length; i++) {
+      const di = dist[i]!;
+      if (di === 0) continue;
+      for (let j = 0; j < p.length; j++) next[i + j]! += di * p[j]!;
+    }
+    dist = next;
+  }
+  let tail = 0;
+  for (let i = Math.max(0, k); i < dist.length; i++) tail += dist[i]!;
+  return Math.min(1, tail);
+}
+
+/**
  * P(K >= k) for K ~ BetaBinomial(n, a, b): the number of n new draws that fall below the j-th smallest of
  * m exchangeable reference values is BetaBinomial(n, j, m + 1 - j), whatever their distribution. So a
  * count of samples under an order-statistic threshold can be tested without trusting the threshold's own

@@ -179,8 +179,9 @@ const COPY_P_VALUE = 0.001;
  * Memorisation. Each sample's nearest-train distance is divided by that of its nearest held-out TEST
  * images (so dense regions of the data, where any new image is close to some training image, do not
  * read as copying); held-out images give the same ratio for themselves. Raised when at least 5% of
- * samples, and at least 3x the held-out share, fall at or below the held-out 1st percentile of the ratio,
- * and that count is significant (p < 0.001 under the order-statistic law, see betaBinomialTail); "fail"
+ * samples, and at least 3x the held-out share, fall at or below the held-out 1st percentile of the ratio
+ * (per predicted class when a classifier is used), and that count is significant (p < 0.001 under the
+ * order-statistic law, see copyTest in score.ts); "fail"
  * from 25%. C_T and authenticity are reported beside it.
  */
 export function memorizationFlag(m: MetricRecord): Flag | null {
@@ -191,6 +192,7 @@ export function memorizationFlag(m: MetricRecord): Flag | null {
   if (!(share >= COPY_SHARE_WARNING && share >= COPY_RATE_FACTOR * testShare)) return null;
   const p = get(m, "memorization/copy_p_value");
   if (p !== null && p >= COPY_P_VALUE) return null;
+  const byClass = get(m, "memorization/copy_by_class") === 1;
   const ct = get(m, "memorization/ct");
   const exact = get(m, "memorization/exact_share") ?? 0;
   const extra: string[] = [];
@@ -205,7 +207,8 @@ export function memorizationFlag(m: MetricRecord): Flag | null {
     severity: share >= COPY_SHARE_FAIL ? "fail" : "warning",
     evidence:
       `${pct(share)} of samples are closer to a training image, relative to the held-out test images most ` +
-      `like them, than 99% of held-out test images are (distance ratio below ${f(threshold)}; ` +
+      `like them, than 99% of held-out test images${byClass ? " of the same predicted class" : ""} are ` +
+      `(${byClass ? "per-class thresholds" : `distance ratio at or below ${f(threshold)}`}; ` +
       `${pct(testShare)} of test images${p === null ? "" : `; p = ${p.toExponential(1)} by chance`})` +
       (extra.length > 0 ? `; ${extra.join("; ")}` : ""),
     values: values(m, [
@@ -213,6 +216,7 @@ export function memorizationFlag(m: MetricRecord): Flag | null {
       "memorization/copy_share_test",
       "memorization/copy_threshold",
       "memorization/copy_p_value",
+      "memorization/copy_by_class",
       "memorization/nearest_train_ratio_median",
       "memorization/exact_share",
       "memorization/ct",

@@ -3,7 +3,7 @@
 // diversity scores with bootstrap intervals, decide the flags, and expose the per-sample values the
 // failure-sample picker needs. Definitions of the scores: components.ts and docs/scores.md.
 import type { ImageBatch } from "../data/types.ts";
-import { betaBinomialTail, percentile, sorted } from "../metrics/stats.ts";
+import { betaBinomialPmf, percentile, sorted, sumTail } from "../metrics/stats.ts";
 import type { Flag, Score } from "../run/schema.ts";
 import { InputError } from "../util/errors.ts";
 import { bootstrapScores } from "./bootstrap.ts";
@@ -130,20 +130,16 @@ function finite(v: number | null | undefined): number | null {
   return v === null || v === undefined || !Number.isFinite(v) ? null : v;
 }
 
-/** Share of values strictly below t. */
 /** The held-out quantile of the nearest-train ratio under which a sample counts as a likely copy. */
 const COPY_QUANTILE = 0.01;
+/** Fewest held-out images of a predicted class for that class to get its own copy threshold. */
+const COPY_MIN_CLASS_HELDOUT = 50;
 
+/** Share of values strictly below t. */
 function shareBelow(values: ArrayLike<number>, t: number): number {
   let c = 0;
   for (let i = 0; i < values.length; i++) if (values[i]! < t) c++;
   return values.length === 0 ? Number.NaN : c / values.length;
-}
-
-function countAtMost(values: ArrayLike<number>, t: number): number {
-  let c = 0;
-  for (let i = 0; i < values.length; i++) if (values[i]! <= t) c++;
-  return c;
 }
 
 /**
@@ -206,23 +202,20 @@ function flatMetrics(
   m["duplicates/rate_ratio"] = finite(s.duplicates.rateRatio);
   m["duplicates/largest_group"] = s.duplicates.groups[0]?.length ?? 0;
 
-  // memorisation: each sample's nearest-train distance relative to held-out images of the same look; the
-  // copy threshold is the j-th smallest of the held-out images' own ratios (j = 1% of them, at least 1);
-  // under no copying, the count of samples at or under it is BetaBinomial(N, j, m + 1 - j) whatever the
-  // ratios' distribution, which gives the p-value of the count (a 1st percentile of ~100 held-out values
-  // is itself noisy: a fixed share rule alone raised false alarms on fresh real images)
-  const testRatio = sorted(calibration.baseline.nearestTrainRatio);
-  const j = Math.max(1, Math.floor(testRatio.length * COPY_QUANTILE));
-  const threshold = testRatio[j - 1] ?? Number.NaN;
-  const copies = countAtMost(s.nearestTrainRatio, threshold);
+  // memorisation: each sample's nearest-train distance relative to held-out images of the same look
+  // (copyTest below), its threshold and p-value.
+  const copy = copyTest(
+    s.nearestTrainRatio,
+    s.perSample.predicted,
+    calibration.baseline.nearestTrainRatio,
+    calibration.baseline.perSample.predicted,
+  );
   const fakeNearest = s.memorization.fake.distances;
-  m["memorization/copy_threshold"] = threshold;
-  m["memorization/copy_share"] = copies / s.nearestTrainRatio.length;
-  m["memorization/copy_share_test"] = countAtMost(testRatio, threshold) / testRatio.length;
-  m["memorization/copy_p_value"] =
-    testRatio.length === 0
-      ? null
-      : betaBinomialTail(s.nearestTrainRatio.length, copies, j, testRatio.length + 1 - j);
+  m["memorization/copy_threshold"] = copy.threshold;
+  m["memorization/copy_share"] = copy.share;
+  m["memorization/copy_share_test"] = copy.shareTest;
+  m["memorization/copy_p_value"] = copy.pValue;
+  m["memorization/copy_by_class"] = copy.byClass ? 1 : 0;
   m["memorization/nearest_train_ratio_median"] = percentile(s.nearestTrainRatio, 50);
   m["memorization/exact_share"] = fakeNearest.filter((d) => d === 0).length / fakeNearest.length;
   m["memorization/nearest_train_median"] = s.memorization.fake.median;
@@ -272,4 +265,83 @@ export async function baselineMetrics(
 ): Promise<Record<string, number | null>> {
   const calibration = await reference.calibration(n);
   return evaluateStatistics(reference, calibration, calibration.baseline, { bootstrap: 0 }).metrics;
+}
+
+/**
+ * The copy test. A sample is a likely copy when its nearest-train ratio is at or below the j-th smallest
+ * ratio of the held-out TEST images (j = 1% of them, at least 1). With class predictions, each predicted
+ * class with at least COPY_MIN_CLASS_HELDOUT held-out images gets its own threshold from the held-out
+ * images predicted as that class (the others share the pooled one): classes differ in how close a new
+ * image comes to some training image (a plain disc has near twins in any large training set, a star
+ * rarely), so a generator that draws only discs would otherwise read as copying. Under no copying, a
+ * group of N samples measured against m held-out ratios has BetaBinomial(N, j, m + 1 - j) samples at or
+ * under the threshold, whatever the ratios' distribution (an order-statistic fact); the p-value of the
+ * total is the tail of the sum of these independent counts. A 1st percentile of a few hundred held-out
+ * values is itself noisy: without the p-value, a fixed share rule raised false alarms on real images.
+ */
+function copyTest(
+  ratios: Float64Array,
+  predicted: Int32Array | null,
+  testRatios: Float64Array,
+  testPredicted: Int32Array | null,
+): { threshold: number; share: number; shareTest: number; pValue: number | null; byClass: boolean } {
+  const pooled = sorted(testRatios);
+  const rank = (m: number) => Math.max(1, Math.floor(m * COPY_QUANTILE));
+  const pooledThreshold = pooled[rank(pooled.length) - 1] ?? Number.NaN;
+  if (pooled.length === 0)
+    return { threshold: Number.NaN, share: Number.NaN, shareTest: Number.NaN, pValue: null, byClass: false };
+  // held-out ratios per predicted class, for classes with enough of them
+  const perClass = new Map<number, number[]>();
+  if (predicted !== null && testPredicted !== null && testPredicted.length === testRatios.length) {
+    testPredicted.forEach((c, i) => {
+      const list = perClass.get(c) ?? [];
+      list.push(testRatios[i]!);
+      perClass.set(c, list);
+    });
+    for (const [c, list] of perClass) {
+      if (list.length < COPY_MIN_CLASS_HELDOUT) perClass.delete(c);
+      else list.sort((a, b) => a - b);
+    }
+  }
+  const byClass = perClass.size > 0;
+  // groups: one per class with its own threshold, plus the pooled group
+  type Group = {
+    heldOut: readonly number[] | Float64Array;
+    threshold: number;
+    samples: number;
+    copies: number;
+  };
+  const groups = new Map<number, Group>();
+  const pooledGroup: Group = { heldOut: pooled, threshold: pooledThreshold, samples: 0, copies: 0 };
+  ratios.forEach((r, i) => {
+    const c = byClass ? predicted![i]! : -1;
+    const own = perClass.get(c);
+    let group = own === undefined ? pooledGroup : groups.get(c);
+    if (group === undefined && own !== undefined) {
+      group = { heldOut: own, threshold: own[rank(own.length) - 1]!, samples: 0, copies: 0 };
+      groups.set(c, group);
+    }
+    group = group ?? pooledGroup;
+    group.samples++;
+    if (r <= group.threshold) group.copies++;
+  });
+  const used = [...groups.values(), ...(pooledGroup.samples > 0 ? [pooledGroup] : [])];
+  const copies = used.reduce((acc, g) => acc + g.copies, 0);
+  const pmfs = used.map((g) =>
+    betaBinomialPmf(g.samples, rank(g.heldOut.length), g.heldOut.length + 1 - rank(g.heldOut.length)),
+  );
+  // the held-out images' own share at or under their class's threshold (about 1% by construction)
+  let testCopies = 0;
+  testRatios.forEach((r, i) => {
+    const own = byClass ? perClass.get(testPredicted![i]!) : undefined;
+    const t = own === undefined ? pooledThreshold : own[rank(own.length) - 1]!;
+    if (r <= t) testCopies++;
+  });
+  return {
+    threshold: pooledThreshold,
+    share: ratios.length === 0 ? Number.NaN : copies / ratios.length,
+    shareTest: testCopies / testRatios.length,
+    pValue: ratios.length === 0 ? null : sumTail(pmfs, copies),
+    byClass,
+  };
 }

@@ -88,8 +88,11 @@ test("outputs collapsed to one class lose diversity but keep quality, and are fl
   assert.ok(missing !== undefined, e.warnings.join("\n"));
   const names = missing.slice(prefix.length).split(", ");
   assert.ok(names.length > 0 && names.every((c) => data.classes!.slice(1).includes(c)), missing);
-  // fresh images of one simple class sit close to training images of that class, as held-out ones do
+  // fresh images of one simple class sit close to training images of that class, as held-out ones of
+  // that class do: the copy threshold is taken per predicted class, so they are not read as copies
   assert.ok(!kinds(e).includes("memorization"), JSON.stringify(e.flags));
+  assert.equal(e.metrics["memorization/copy_by_class"], 1, "per-class copy thresholds with a classifier");
+  assert.ok(e.metrics["memorization/copy_p_value"]! > 0.001, `p = ${e.metrics["memorization/copy_p_value"]}`);
 });
 
 test("outputs collapsed to a few realistic near-duplicates lose diversity but keep quality", async () => {
