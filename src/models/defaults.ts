@@ -2,9 +2,9 @@
 // learning rate, images per epoch) and the architecture and loss settings. The library (trainRun), the
 // CLI (`genreview train --help`) and the docs all read these values; nothing else holds a default.
 //
-// The full defaults are sized so that each model, trained on the built-in `shapes` data at 28x28 on a
-// 2-core CPU, ends with samples a person recognises as the dataset's shapes in about a minute of wall
-// time (measured figures: see `npm run bench:train`). DEMO_PRESET trims them for the end-to-end demo.
+// The full defaults train each model on the built-in `shapes` data at 28x28 in under 3 minutes on a
+// 2-core CPU (measured: `npm run bench:train`); at these settings only the VAE's samples show
+// recognisable shapes (see "Known limitation" in the README). DEMO_PRESET trims them for the demo.
 
 /** Training-loop defaults shared by every model family. */
 export const RUN_DEFAULTS = {
