@@ -32,7 +32,7 @@ export interface TrainOptions {
   samples?: number | undefined;
   /** Model settings over MODEL_DEFAULTS[model].model (e.g. { klWeight: 0.5 }). */
   config?: Readonly<Record<string, unknown>> | undefined;
-  /** "demo" trims the epochs to DEMO_PRESET; explicit `epochs` still wins. */
+  /** "demo" trims the epochs and images per epoch to DEMO_PRESET; explicit `epochs`/`trainSize` still win. */
   preset?: Preset | undefined;
   /** Continue the run in `out` from its last complete checkpoint (or start one if there is none). */
   resume?: boolean | undefined;
@@ -132,7 +132,12 @@ export function resolveTrainConfig(
   if (!(lr > 0) || !Number.isFinite(lr))
     throw new ConfigError(`learning rate must be a positive number, got ${lr}`);
   const trainSize = Math.min(
-    integer("train size", options.trainSize ?? defaults.trainSize, 1, 1e9),
+    integer(
+      "train size",
+      options.trainSize ?? (preset === "demo" ? DEMO_PRESET[model].trainSize : defaults.trainSize),
+      1,
+      1e9,
+    ),
     trainCount,
   );
   if (trainSize < batchSize)

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { readPng } from "../image/png.ts";
-import { MODEL_KINDS, type ModelKind } from "../models/index.ts";
+import { DEMO_PRESET, MODEL_DEFAULTS, MODEL_KINDS, type ModelKind } from "../models/index.ts";
 import {
   listCheckpointEpochs,
   readCheckpointMeta,
@@ -26,6 +26,7 @@ import {
 import { runPaths } from "../run/layout.ts";
 import { ConfigError, DivergenceError } from "../util/errors.ts";
 import { type TrainOptions, type TrainProgress, trainRun } from "./index.ts";
+import { resolveTrainConfig } from "./options.ts";
 
 const root = mkdtempSync(join(tmpdir(), "genreview-train-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -220,4 +221,24 @@ test("bad options and folders are refused before anything is written", async () 
   );
   const longer = await trainRun({ out: done.run, resume: true, epochs: 2 });
   assert.deepEqual([longer.resumedFrom, longer.checkpoints], [1, [0, 1, 2]]);
+});
+
+test("the demo preset trims epochs and images per epoch; explicit options still win", () => {
+  for (const model of MODEL_KINDS) {
+    const demo = resolveTrainConfig({ out: "x", preset: "demo" }, model, 10000, {});
+    assert.equal(demo.epochs, DEMO_PRESET[model].epochs, `${model} demo epochs`);
+    assert.equal(demo.trainSize, DEMO_PRESET[model].trainSize, `${model} demo images per epoch`);
+    const full = resolveTrainConfig({ out: "x" }, model, 10000, {});
+    assert.equal(full.epochs, MODEL_DEFAULTS[model].train.epochs, `${model} default epochs`);
+    assert.equal(full.trainSize, MODEL_DEFAULTS[model].train.trainSize, `${model} default images per epoch`);
+    const mine = resolveTrainConfig(
+      { out: "x", preset: "demo", epochs: 3, trainSize: 500 },
+      model,
+      10000,
+      {},
+    );
+    assert.deepEqual([mine.epochs, mine.trainSize], [3, 500], `${model} explicit options`);
+  }
+  // a training split smaller than the default epoch is used whole
+  assert.equal(resolveTrainConfig({ out: "x" }, "vae", 4000, {}).trainSize, 4000, "capped by the data");
 });

@@ -74,7 +74,10 @@ test("train --help and sample --help describe every option and the defaults", as
     "--json",
   ])
     assert.ok(train.out.includes(flag), flag);
-  assert.match(train.out, /diffusion +--epochs \d+ \(demo preset \d+\) --batch-size \d+/);
+  assert.match(
+    train.out,
+    /diffusion +--epochs \d+ \(demo \d+\) --batch-size \d+ --lr [\d.]+ --train-size \d+ \(demo \d+\)/,
+  );
   assert.match(train.out, /--set .*klWeight=1/);
   const sample = await run("sample", "--help");
   for (const flag of ["--epoch", "--n", "--seed", "--out", "--grid", "--ddim-steps", "--json"])

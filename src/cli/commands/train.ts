@@ -76,7 +76,7 @@ function defaultsHelp(): string {
   for (const kind of MODEL_KINDS) {
     const { train, model } = MODEL_DEFAULTS[kind];
     lines.push(
-      `  ${kind.padEnd(9)} --epochs ${train.epochs} (demo preset ${DEMO_PRESET[kind].epochs}) --batch-size ${train.batchSize} --lr ${train.lr} --train-size ${train.trainSize}`,
+      `  ${kind.padEnd(9)} --epochs ${train.epochs} (demo ${DEMO_PRESET[kind].epochs}) --batch-size ${train.batchSize} --lr ${train.lr} --train-size ${train.trainSize} (demo ${DEMO_PRESET[kind].trainSize})`,
     );
     const settings = Object.entries(model).map(
       ([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`,
