@@ -5,10 +5,14 @@
 //                 -> convT 1 s2, batch 64
 // Loss: BCE on logits summed over pixels + KL, mean over the batch; Adam lr 1e-3; 4096 random inputs;
 // one warm-up epoch, then the median of EPOCHS timed epochs (env EPOCHS, default 5 as the reference).
+// With torch, ROUNDS rounds (default 3) each measure genreview and then PyTorch; the ratio printed is
+// the median of the per-round ratios, so that both sides of each ratio ran under the same conditions.
+// Each model is measured in a child process of its own (measureInChild), as `genreview train` runs it.
 // Usage: npm run bench:engine -- [--no-torch] [--model m1|m2] [--threads N] [--no-spin]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import {
   adam,
   compileTraining,
@@ -25,6 +29,8 @@ import { Rng } from "../src/util/rng.ts";
 
 const N = 4096;
 const EPOCHS = Number(process.env["EPOCHS"] ?? "5");
+/** Rounds of (genreview, then PyTorch) whose per-round ratios give the median ratio (env ROUNDS). */
+const ROUNDS = Number(process.env["ROUNDS"] ?? "3");
 const TORCH_SCRIPT = "/work/shared/bench/torch_reference.py";
 // Debian's interpreter, the one apt installed torch for (a pyenv python may come first on PATH).
 const PYTHON = "/usr/bin/python3";
@@ -194,17 +200,32 @@ function runTorch(): TorchResult | string {
   };
 }
 
+/**
+ * One model's rates, measured in a child process of its own: `genreview train` trains one model per
+ * process, and measuring a second model in a process whose first model's sessions have come and gone
+ * halved its throughput here (onnxruntime's spinning pool threads), which no user run sees.
+ */
+function measureInChild(spec: ModelSpec, settings: EngineSettings): Rates & { rssMb: number } {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), "--child", spec.key];
+  if (settings.threads !== undefined) args.push("--threads", String(settings.threads));
+  if (!settings.spinning) args.push("--no-spin");
+  const run = spawnSync(process.execPath, args, { encoding: "utf8", env: process.env });
+  const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT_JSON "));
+  if (run.status !== 0 || line === undefined)
+    throw new Error(`measuring ${spec.label} failed: ${run.stderr.trim().split("\n").slice(-3).join(" ")}`);
+  return JSON.parse(line.slice("RESULT_JSON ".length)) as Rates & { rssMb: number };
+}
+
 async function measureOurs(only: string | undefined, settings: EngineSettings): Promise<Map<string, Rates>> {
   const ours = new Map<string, Rates>();
   for (const spec of MODELS) {
     if (only !== undefined && spec.key !== only) continue;
-    const rates = await samplesPerSecond(spec, settings);
+    const rates = measureInChild(spec, settings);
     ours.set(spec.key, rates);
-    const rss = process.resourceUsage().maxRSS / 1024;
     console.log(
       `genreview ${spec.label} (batch ${spec.batch}, ${rates.threads} thread${rates.threads === 1 ? "" : "s"}` +
         `${settings.spinning ? "" : ", no spinning"}): step() ${rates.perBatch.toFixed(0)} samples/s, ` +
-        `steps() per epoch ${rates.perEpoch.toFixed(0)} samples/s; peak RSS so far ${rss.toFixed(0)} MB`,
+        `steps() per epoch ${rates.perEpoch.toFixed(0)} samples/s; peak RSS ${rates.rssMb.toFixed(0)} MB`,
     );
   }
   return ours;
@@ -216,36 +237,58 @@ async function main(): Promise<void> {
   const withTorch = !args.includes("--no-torch");
   const settings: EngineSettings = { spinning: !args.includes("--no-spin") };
   if (args.includes("--threads")) settings.threads = Number(args[args.indexOf("--threads") + 1]);
+  if (args.includes("--child")) {
+    const spec = MODELS.find((m) => m.key === args[args.indexOf("--child") + 1]);
+    if (spec === undefined)
+      throw new Error(`--child needs m1 or m2, got ${args[args.indexOf("--child") + 1]}`);
+    const rates = await samplesPerSecond(spec, settings);
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    console.log(`RESULT_JSON ${JSON.stringify({ ...rates, rssMb })}`);
+    return;
+  }
   const load = () => loadavg()[0]!.toFixed(1);
   console.log(
     `engine benchmark: N=${N}, ${EPOCHS} timed epochs after a warm-up, ${availableParallelism()} cores, ` +
       `load average ${load()}`,
   );
 
-  const first = await measureOurs(only, settings);
-  if (!withTorch) return;
-  const torch = runTorch();
-  if (typeof torch === "string") {
-    console.log(`PyTorch reference skipped: ${torch}`);
+  if (!withTorch) {
+    await measureOurs(only, settings);
     return;
   }
-  console.log(
-    `PyTorch ${torch.torch} (${torch.threads} threads): M1 ${torch.m1.toFixed(0)} samples/s, ` +
-      `M2 ${torch.m2.toFixed(0)} samples/s, peak RSS ${torch.rssMb.toFixed(0)} MB (load average ${load()})`,
-  );
-  // the machine is shared: measuring ours again after PyTorch and averaging puts both under similar load.
-  console.log("genreview again, after PyTorch:");
-  const second = await measureOurs(only, settings);
-  for (const spec of MODELS) {
-    const a = first.get(spec.key);
-    const b = second.get(spec.key);
-    if (a === undefined || b === undefined) continue;
-    const ref = spec.key === "m1" ? torch.m1 : torch.m2;
-    const perBatch = (a.perBatch + b.perBatch) / 2;
-    const perEpoch = (a.perEpoch + b.perEpoch) / 2;
+  // The machine is shared and its speed drifts by 2x within minutes, so one genreview run against one
+  // PyTorch run is not a measurement. ROUNDS rounds each measure genreview, then PyTorch right after;
+  // each round gives its own ratio (both sides under the same conditions) and the median ratio is the figure.
+  const ratios = new Map<string, { perBatch: number[]; perEpoch: number[] }>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(`round ${round} of ${ROUNDS} (load average ${load()}):`);
+    const ours = await measureOurs(only, settings);
+    const torch = runTorch();
+    if (typeof torch === "string") {
+      console.log(`PyTorch reference skipped: ${torch}`);
+      return;
+    }
     console.log(
-      `ratio genreview/PyTorch ${spec.label}: step() ${(perBatch / ref).toFixed(2)}, ` +
-        `steps() per epoch ${(perEpoch / ref).toFixed(2)} (mean of the runs before and after PyTorch)`,
+      `PyTorch ${torch.torch} (${torch.threads} thread${torch.threads === 1 ? "" : "s"}): M1 ${torch.m1.toFixed(0)} ` +
+        `samples/s, M2 ${torch.m2.toFixed(0)} samples/s, peak RSS ${torch.rssMb.toFixed(0)} MB (load average ${load()})`,
+    );
+    for (const spec of MODELS) {
+      const rates = ours.get(spec.key);
+      if (rates === undefined) continue;
+      const ref = spec.key === "m1" ? torch.m1 : torch.m2;
+      const r = ratios.get(spec.key) ?? { perBatch: [], perEpoch: [] };
+      r.perBatch.push(rates.perBatch / ref);
+      r.perEpoch.push(rates.perEpoch / ref);
+      ratios.set(spec.key, r);
+    }
+  }
+  for (const spec of MODELS) {
+    const r = ratios.get(spec.key);
+    if (r === undefined) continue;
+    const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(", ");
+    console.log(
+      `ratio genreview/PyTorch ${spec.label}: step() ${median(r.perBatch).toFixed(2)} (rounds ${list(r.perBatch)}), ` +
+        `steps() per epoch ${median(r.perEpoch).toFixed(2)} (rounds ${list(r.perEpoch)}); median of ${ROUNDS} rounds, target >= 1.0`,
     );
   }
 }
