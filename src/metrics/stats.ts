@@ -184,12 +184,12 @@ export function birthdayCollision(support: number, draws: number): number {
 }
 
 /**
- * The beta-binomial probabilities P(X = i), i = 0..n, for X ~ BetaBinomial(n, a, b), computed in log
- * space (the same recurrence as betaBinomialTail) and normalised.
+ * log P(X = i), i = 0..n, for X ~ BetaBinomial(n, a, b), by the ratio recurrence
+ * pmf(i+1)/pmf(i) = (n-i)(i+a) / ((i+1)(n-i-1+b)) from log pmf(0) = sum_{i<n} log((b+i) / (a+b+i)).
  */
-export function betaBinomialPmf(n: number, a: number, b: number): Float64Array {
+function betaBinomialLogPmf(n: number, a: number, b: number, caller: string): Float64Array {
   if (!(a > 0 && b > 0) || !Number.isInteger(n) || n < 0)
-    throw new RangeError(`betaBinomialPmf needs n >= 0 and a, b > 0, got n=${n}, a=${a}, b=${b}`);
+    throw new RangeError(`${caller} needs n >= 0 and a, b > 0, got n=${n}, a=${a}, b=${b}`);
   const logs = new Float64Array(n + 1);
   let logPmf = 0;
   for (let i = 0; i < n; i++) logPmf += Math.log((b + i) / (a + b + i));
@@ -197,6 +197,12 @@ export function betaBinomialPmf(n: number, a: number, b: number): Float64Array {
     logs[i] = logPmf;
     if (i < n) logPmf += Math.log(((n - i) * (i + a)) / ((i + 1) * (n - i - 1 + b)));
   }
+  return logs;
+}
+
+/** P(X = i), i = 0..n, for X ~ BetaBinomial(n, a, b), normalised (see betaBinomialTail for tiny tails). */
+export function betaBinomialPmf(n: number, a: number, b: number): Float64Array {
+  const logs = betaBinomialLogPmf(n, a, b, "betaBinomialPmf");
   let top = Number.NEGATIVE_INFINITY;
   for (const l of logs) top = Math.max(top, l);
   const out = logs.map((l) => Math.exp(l - top));
@@ -225,23 +231,17 @@ export function sumTail(pmfs: readonly Float64Array[], k: number): number {
  * P(K >= k) for K ~ BetaBinomial(n, a, b): the number of n new draws that fall below the j-th smallest of
  * m exchangeable reference values is BetaBinomial(n, j, m + 1 - j), whatever their distribution. So a
  * count of samples under an order-statistic threshold can be tested without trusting the threshold's own
- * estimate. Summed in log space (the terms underflow for large n). k <= 0 gives 1; k > n gives 0.
+ * estimate. Summed in log space, so tails far below the largest term keep their value (a normalised pmf
+ * rounds them to 0). k <= 0 gives 1; k > n gives 0.
  */
 export function betaBinomialTail(n: number, k: number, a: number, b: number): number {
-  if (!(a > 0 && b > 0) || !Number.isInteger(n) || n < 0)
-    throw new RangeError(`betaBinomialTail needs n >= 0 and a, b > 0, got n=${n}, a=${a}, b=${b}`);
+  const logs = betaBinomialLogPmf(n, a, b, "betaBinomialTail");
   if (k <= 0) return 1;
   if (k > n) return 0;
-  // log pmf(0) = sum_{i<n} log((b + i) / (a + b + i)); pmf(i+1)/pmf(i) = (n-i)(i+a) / ((i+1)(n-i-1+b))
-  let logPmf = 0;
-  for (let i = 0; i < n; i++) logPmf += Math.log((b + i) / (a + b + i));
-  const logs: number[] = [];
-  for (let i = 0; i <= n; i++) {
-    if (i >= k) logs.push(logPmf);
-    if (i < n) logPmf += Math.log(((n - i) * (i + a)) / ((i + 1) * (n - i - 1 + b)));
-  }
-  const top = Math.max(...logs);
+  const tail = logs.subarray(k);
+  let top = Number.NEGATIVE_INFINITY;
+  for (const l of tail) top = Math.max(top, l);
   let sum = 0;
-  for (const l of logs) sum += Math.exp(l - top);
+  for (const l of tail) sum += Math.exp(l - top);
   return Math.min(1, Math.exp(top + Math.log(sum)));
 }

@@ -181,8 +181,8 @@ const COPY_P_VALUE = 0.001;
  * read as copying); held-out images give the same ratio for themselves. Raised when at least 5% of
  * samples, and at least 3x the held-out share, fall at or below the held-out 1st percentile of the ratio
  * (per predicted class when a classifier is used), and that count is significant (p < 0.001 under the
- * order-statistic law, see copyTest in score.ts); "fail"
- * from 25%. C_T and authenticity are reported beside it.
+ * order-statistic law, see copyTest in score.ts); "fail" from 25%. C_T and authenticity are reported
+ * beside it.
  */
 export function memorizationFlag(m: MetricRecord): Flag | null {
   const share = get(m, "memorization/copy_share");

@@ -3,7 +3,7 @@
 // diversity scores with bootstrap intervals, decide the flags, and expose the per-sample values the
 // failure-sample picker needs. Definitions of the scores: components.ts and docs/scores.md.
 import type { ImageBatch } from "../data/types.ts";
-import { betaBinomialPmf, percentile, sorted, sumTail } from "../metrics/stats.ts";
+import { betaBinomialPmf, percentile, shareBelow, sorted, sumTail } from "../metrics/stats.ts";
 import type { Flag, Score } from "../run/schema.ts";
 import { InputError } from "../util/errors.ts";
 import { bootstrapScores } from "./bootstrap.ts";
@@ -134,13 +134,6 @@ function finite(v: number | null | undefined): number | null {
 const COPY_QUANTILE = 0.01;
 /** Fewest held-out images of a predicted class for that class to get its own copy threshold. */
 const COPY_MIN_CLASS_HELDOUT = 50;
-
-/** Share of values strictly below t. */
-function shareBelow(values: ArrayLike<number>, t: number): number {
-  let c = 0;
-  for (let i = 0; i < values.length; i++) if (values[i]! < t) c++;
-  return values.length === 0 ? Number.NaN : c / values.length;
-}
 
 /**
  * The flat record of evaluation.json. Keys: the raw metrics ("fd", "kid/mean", "precision", ...), the
@@ -285,63 +278,52 @@ function copyTest(
   testRatios: Float64Array,
   testPredicted: Int32Array | null,
 ): { threshold: number; share: number; shareTest: number; pValue: number | null; byClass: boolean } {
-  const pooled = sorted(testRatios);
-  const rank = (m: number) => Math.max(1, Math.floor(m * COPY_QUANTILE));
-  const pooledThreshold = pooled[rank(pooled.length) - 1] ?? Number.NaN;
-  if (pooled.length === 0)
+  if (testRatios.length === 0)
     return { threshold: Number.NaN, share: Number.NaN, shareTest: Number.NaN, pValue: null, byClass: false };
-  // held-out ratios per predicted class, for classes with enough of them
-  const perClass = new Map<number, number[]>();
-  if (predicted !== null && testPredicted !== null && testPredicted.length === testRatios.length) {
-    testPredicted.forEach((c, i) => {
-      const list = perClass.get(c) ?? [];
-      list.push(testRatios[i]!);
-      perClass.set(c, list);
-    });
-    for (const [c, list] of perClass) {
-      if (list.length < COPY_MIN_CLASS_HELDOUT) perClass.delete(c);
-      else list.sort((a, b) => a - b);
-    }
-  }
-  const byClass = perClass.size > 0;
-  // groups: one per class with its own threshold, plus the pooled group
-  type Group = {
-    heldOut: readonly number[] | Float64Array;
-    threshold: number;
-    samples: number;
-    copies: number;
+  /** A group's threshold (the j-th smallest of its held-out ratios) and the law of its count. */
+  const groupOf = (heldOut: ArrayLike<number>) => {
+    const values = sorted(heldOut);
+    const j = Math.max(1, Math.floor(values.length * COPY_QUANTILE));
+    return { threshold: values[j - 1]!, j, m: values.length, samples: 0, copies: 0 };
   };
-  const groups = new Map<number, Group>();
-  const pooledGroup: Group = { heldOut: pooled, threshold: pooledThreshold, samples: 0, copies: 0 };
+  const pooled = groupOf(testRatios);
+  // a group per predicted class with enough held-out images; every other sample falls in the pooled one
+  const classes = new Map<number, ReturnType<typeof groupOf>>();
+  if (predicted !== null && testPredicted !== null && testPredicted.length === testRatios.length) {
+    const lists = new Map<number, number[]>();
+    testPredicted.forEach((c, i) => {
+      const list = lists.get(c) ?? [];
+      list.push(testRatios[i]!);
+      lists.set(c, list);
+    });
+    for (const [c, list] of lists) if (list.length >= COPY_MIN_CLASS_HELDOUT) classes.set(c, groupOf(list));
+  }
+  const byClass = classes.size > 0;
+  const groupFor = (labels: Int32Array | null, i: number) =>
+    (byClass ? classes.get(labels![i]!) : undefined) ?? pooled;
   ratios.forEach((r, i) => {
-    const c = byClass ? predicted![i]! : -1;
-    const own = perClass.get(c);
-    let group = own === undefined ? pooledGroup : groups.get(c);
-    if (group === undefined && own !== undefined) {
-      group = { heldOut: own, threshold: own[rank(own.length) - 1]!, samples: 0, copies: 0 };
-      groups.set(c, group);
-    }
-    group = group ?? pooledGroup;
+    const group = groupFor(predicted, i);
     group.samples++;
     if (r <= group.threshold) group.copies++;
   });
-  const used = [...groups.values(), ...(pooledGroup.samples > 0 ? [pooledGroup] : [])];
-  const copies = used.reduce((acc, g) => acc + g.copies, 0);
-  const pmfs = used.map((g) =>
-    betaBinomialPmf(g.samples, rank(g.heldOut.length), g.heldOut.length + 1 - rank(g.heldOut.length)),
-  );
-  // the held-out images' own share at or under their class's threshold (about 1% by construction)
+  // the held-out images' own share at or under their group's threshold (about 1% by construction)
   let testCopies = 0;
   testRatios.forEach((r, i) => {
-    const own = byClass ? perClass.get(testPredicted![i]!) : undefined;
-    const t = own === undefined ? pooledThreshold : own[rank(own.length) - 1]!;
-    if (r <= t) testCopies++;
+    if (r <= groupFor(testPredicted, i).threshold) testCopies++;
   });
+  const used = [...classes.values(), pooled].filter((g) => g.samples > 0);
+  const copies = used.reduce((acc, g) => acc + g.copies, 0);
   return {
-    threshold: pooledThreshold,
+    threshold: pooled.threshold,
     share: ratios.length === 0 ? Number.NaN : copies / ratios.length,
     shareTest: testCopies / testRatios.length,
-    pValue: ratios.length === 0 ? null : sumTail(pmfs, copies),
+    pValue:
+      ratios.length === 0
+        ? null
+        : sumTail(
+            used.map((g) => betaBinomialPmf(g.samples, g.j, g.m + 1 - g.j)),
+            copies,
+          ),
     byClass,
   };
 }
