@@ -239,42 +239,38 @@ function gemmGrad(g: Graph, node: Node, gy: Tensor, needs: readonly boolean[]): 
   return [needs[0] ? ga : null, needs[1] ? gb : null, c && needs[2] ? unbroadcast(g, gy, c.shape) : null];
 }
 
+/** Where a convolution's kernel taps read: kernel size, strides, pads [top, left, bottom, right], dilations. */
+export interface ConvGeometry {
+  kernel: readonly [number, number];
+  strides: readonly number[];
+  pads: readonly number[];
+  dilations: readonly number[];
+}
+
 /**
  * The kernel gradient of a convolution with `input` [N,Ci,Hi,Wi] whose output gradient is `gOut`
  * [N,Co,Ho,Wo]: dW[co,ci,a,b] = sum_{n,i,j} gOut[n,co,i,j] input[n,ci, i*s + a*d - pTop, j*s + b*d - pLeft].
  * Result [Co, Ci, kH, kW]. Two equivalent formulations, each used where onnxruntime runs it fastest
- * (measured on the built-in models: the other one cost 1.2x to 2x more per training step):
+ * (onnxruntime profiles of one training step: the conv VAE of bench:engine took 23-25 ms with the
+ * convolution form and 30-31 ms with the per-tap form; the diffusion U-Net, 2x slower with the
+ * convolution form):
  * - strided convolutions: the sum as one convolution (convKernelGradAsConv);
  * - stride 1: one GEMM per kernel tap over contiguous windows (convKernelGradByTaps), since there the
  *   convolution form has a Ho x Wo kernel and ran several times slower than the forward pass.
  */
-export function convKernelGrad(
-  g: Graph,
-  input: Tensor,
-  gOut: Tensor,
-  kernel: readonly [number, number],
-  strides: readonly number[],
-  pads: readonly number[],
-  dilations: readonly number[],
-): Tensor {
+export function convKernelGrad(g: Graph, input: Tensor, gOut: Tensor, geometry: ConvGeometry): Tensor {
+  const { strides } = geometry;
   return strides[0] === 1 && strides[1] === 1
-    ? convKernelGradByTaps(g, input, gOut, kernel, pads, dilations)
-    : convKernelGradAsConv(g, input, gOut, kernel, strides, pads, dilations);
+    ? convKernelGradByTaps(g, input, gOut, geometry)
+    : convKernelGradAsConv(g, input, gOut, geometry);
 }
 
 /**
  * The kernel gradient as a convolution: batch and channel axes swapped on both tensors, the output
  * gradient as the kernel, and stride and dilation exchanged.
  */
-function convKernelGradAsConv(
-  g: Graph,
-  input: Tensor,
-  gOut: Tensor,
-  kernel: readonly [number, number],
-  strides: readonly number[],
-  pads: readonly number[],
-  dilations: readonly number[],
-): Tensor {
+function convKernelGradAsConv(g: Graph, input: Tensor, gOut: Tensor, geometry: ConvGeometry): Tensor {
+  const { kernel, strides, pads, dilations } = geometry;
   const [, , hi, wi] = input.shape as [number, number, number, number];
   const [, , ho, wo] = gOut.shape as [number, number, number, number];
   // trailing pads just large enough for kH x kW outputs; rows the forward pass never read are cut below.
@@ -299,14 +295,8 @@ function convKernelGradAsConv(
  * full padded rows starting at a*d*Wp + b*d; the Wp - Wo columns per row that wrap around are cancelled
  * by zero columns appended to gOut, and one spare zero row keeps the last run in bounds.
  */
-function convKernelGradByTaps(
-  g: Graph,
-  input: Tensor,
-  gOut: Tensor,
-  kernel: readonly [number, number],
-  pads: readonly number[],
-  dilations: readonly number[],
-): Tensor {
+function convKernelGradByTaps(g: Graph, input: Tensor, gOut: Tensor, geometry: ConvGeometry): Tensor {
+  const { kernel, pads, dilations } = geometry;
   const [n, ci, hi, wi] = input.shape as [number, number, number, number];
   const [, co, ho, wo] = gOut.shape as [number, number, number, number];
   const [kh, kw] = kernel;
@@ -378,7 +368,7 @@ function convGrad(g: Graph, node: Node, gy: Tensor, needs: readonly boolean[]): 
         outputPadding,
       });
   }
-  const gw = needs[1] ? convKernelGrad(g, x, gy, [kh, kw], strides, pads, dilations) : null;
+  const gw = needs[1] ? convKernelGrad(g, x, gy, { kernel: [kh, kw], strides, pads, dilations }) : null;
   const gb = bias && needs[2] ? g.sum(gy, [0, 2, 3]) : null;
   return [gx, gw, gb];
 }
@@ -397,7 +387,9 @@ function convTransposeGrad(g: Graph, node: Node, gy: Tensor, needs: readonly boo
       })
     : null;
   // the kernel gradient is the conv kernel gradient with the roles of input and output exchanged.
-  const gw = needs[1] ? convKernelGrad(g, gy, x, [w.shape[2]!, w.shape[3]!], strides, pads, dilations) : null;
+  const gw = needs[1]
+    ? convKernelGrad(g, gy, x, { kernel: [w.shape[2]!, w.shape[3]!], strides, pads, dilations })
+    : null;
   const gb = bias && needs[2] ? g.sum(gy, [0, 2, 3]) : null;
   return [gx, gw, gb];
 }
