@@ -101,6 +101,35 @@ test("SGD with momentum and gradient clipping follow the hand computation (float
   await trainer.dispose();
 });
 
+test("EMA of the weights, plain and warmed up, follows the hand computation (float64)", async () => {
+  const { x, y } = regressionData();
+  for (const warmup of [false, true]) {
+    const { g, loss } = regressionGraph();
+    const trainer = await compileTraining(g, {
+      loss,
+      optimizer: sgd({ lr: 0.05 }),
+      ema: { decay: 0.99, warmup },
+      threads: 1,
+    });
+    const theta = [0.1, 0.1, 0.1, -0.2];
+    const ema = [...theta];
+    for (let t = 1; t <= 40; t++) {
+      const { g: gr } = lossAndGrad(x, y, theta);
+      await trainer.step({ x, y });
+      // warm-up: min(decay, (1 + t) / (10 + t)), 0.18 at step 1 and still below 0.99 at step 40.
+      const decay = warmup ? Math.min(0.99, (1 + t) / (10 + t)) : 0.99;
+      for (let j = 0; j <= D; j++) {
+        theta[j] = theta[j]! - 0.05 * gr[j]!;
+        ema[j] = decay * ema[j]! + (1 - decay) * theta[j]!;
+      }
+    }
+    const got = [...trainer.emaWeights.get("w")!, trainer.emaWeights.get("b")![0]!];
+    for (let j = 0; j <= D; j++)
+      assert.ok(Math.abs(got[j]! - ema[j]!) < 1e-10, `warmup ${warmup}, EMA ${j}: ${got[j]} vs ${ema[j]}`);
+    await trainer.dispose();
+  }
+});
+
 test("AdamW decays weights and an MLP learns XOR (float32)", async () => {
   const g = new Graph({ seed: 5 });
   const x = g.input("x", [4, 2]);

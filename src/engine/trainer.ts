@@ -22,12 +22,23 @@ import {
   type WeightSource,
 } from "./session.ts";
 
+/** The EMA decay of step t (1-based) with warm-up: min(decay, (1 + t) / (10 + t)). */
+function emaDecayAt(decay: number, t: number): number {
+  return Math.min(decay, (1 + t) / (10 + t));
+}
+
 /** Version tag of the checkpoint layout (see saveCheckpoint). */
 export const CHECKPOINT_FORMAT = "genreview-engine-checkpoint/1";
 
 export interface EmaOptions {
   /** ema = decay * ema + (1 - decay) * weights after each step (e.g. 0.999 for diffusion models). */
   decay: number;
+  /**
+   * Warm the average up: step t uses min(decay, (1 + t) / (10 + t)) (as TensorFlow's
+   * ExponentialMovingAverage with num_updates), so that a short run's average is not dominated by the
+   * initial weights (0.999^400 = 0.67 of them would remain after 400 steps without it).
+   */
+  warmup?: boolean;
 }
 
 export interface TrainingOptions extends RuntimeOptions {
@@ -355,7 +366,8 @@ export class Trainer {
   /** Step scalars (learning-rate terms, EMA decay) of step t. */
   private scalarValues(t: number): Record<string, number> {
     const scalars = this.options.optimizer.scalars(t, this.lr);
-    if (this.emaDecay !== null) scalars["ema.decay"] = this.emaDecay;
+    if (this.emaDecay !== null)
+      scalars["ema.decay"] = this.options.ema?.warmup ? emaDecayAt(this.emaDecay, t) : this.emaDecay;
     return scalars;
   }
 

@@ -14,7 +14,7 @@ import {
 const MODEL_CONFIG = {
   vae: { latentDim: 16, klWeight: 1, klWarmupEpochs: 1 },
   gan: { latentDim: 32, labelSmoothing: 0.9, r1Gamma: 0 },
-  diffusion: { timesteps: 1000, ddimSteps: 25, emaDecay: 0.99 },
+  diffusion: { timesteps: 1000, ddimSteps: 25, emaDecay: 0.999 },
   imported: {},
 } as const;
 
@@ -129,7 +129,9 @@ test("each flag gets its change with a concrete first step and a command the CLI
   );
   assert.match(spike.command!, / --lr 0\.0005 /);
   assert.match(spike.alternatives[0]!.command!, / --set r1Gamma=10 /);
-  assert.match(at("instability", "diffusion").alternatives[0]!.command!, / --set emaDecay=0\.999 /);
+  const ema = at("instability", "diffusion").alternatives[0]!;
+  assert.match(ema.firstStep, /decay 0\.9995 instead of 0\.999$/);
+  assert.match(ema.command!, / --set emaDecay=0\.9995 /);
 
   const vaeCollapse = at("mode_collapse", "vae");
   assert.equal(vaeCollapse.change, "objective");

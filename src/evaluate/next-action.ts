@@ -198,15 +198,20 @@ function actionsForFlag(placed: PlacedFlag, ctx: ActionContext): Action[] {
             trainCommand(ctx, { set: { r1Gamma: 10 } }, "r1"),
           ),
         );
-      if (model === "diffusion")
+      if (model === "diffusion") {
+        // an average over twice as many steps: 1 - decay halved, and at least 0.999.
+        const decay = settingNumber(ctx, "emaDecay");
+        const longer =
+          decay === undefined || decay < 0.998 ? 0.999 : Number((1 - (1 - decay) / 2).toPrecision(6));
         alternatives.push(
           action(
             "training",
             "average the weights over more steps",
-            `sample from an EMA of the weights with decay 0.999 instead of ${settingNumber(ctx, "emaDecay") ?? "the current one"}`,
-            trainCommand(ctx, { set: { emaDecay: 0.999 } }, "ema"),
+            `sample from an EMA of the weights with decay ${longer} instead of ${decay ?? "the current one"}`,
+            trainCommand(ctx, { set: { emaDecay: longer } }, "ema"),
           ),
         );
+      }
       return [main, ...alternatives];
     }
     case "mode_collapse": {

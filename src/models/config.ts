@@ -19,8 +19,8 @@ export function parseModelConfig<T>(
 }
 
 /**
- * Parse one `key=value` text: numbers stay numbers, comma-separated numbers become a list, anything else
- * is a string (zod then checks the type against the model's schema).
+ * Parse one `key=value` text: numbers stay numbers, comma-separated numbers become a list, true and false
+ * become booleans, anything else is a string (zod then checks the type against the model's schema).
  */
 export function parseSetting(text: string): [string, unknown] {
   const eq = text.indexOf("=");
@@ -32,6 +32,7 @@ export function parseSetting(text: string): [string, unknown] {
     const parts = raw.split(",").map((s) => asNumber(s.trim()));
     if (parts.every((p) => p !== undefined)) return [key, parts];
   }
+  if (raw === "true" || raw === "false") return [key, raw === "true"];
   return [key, asNumber(raw) ?? raw];
 }
 

@@ -87,12 +87,29 @@ export const MODEL_DEFAULTS = {
       schedule: "cosine",
       /** DDIM steps when sampling (Song et al. 2021): 25 of the 1000 keep a checkpoint's review in seconds. */
       ddimSteps: 25,
-      /** EMA of the weights used for sampling; 0.99 averages about the last 100 steps of a short run. */
-      emaDecay: 0.99,
-      /** min-SNR-gamma loss weighting (Hang et al. 2023; gamma 5 as the paper); 0 = the plain DDPM loss. */
+      /**
+       * EMA of the weights used for sampling, warmed up as min(decay, (1 + step) / (10 + step)): about the
+       * last 1,000 steps of a full run, the last few dozen of a short one.
+       */
+      emaDecay: 0.999,
+      /** Warm the EMA up as above; false averages with the fixed decay from the first step. */
+      emaWarmup: true,
+      /** min-SNR-gamma loss weighting (Hang et al. 2023; gamma 5 as the paper); 0 = the plain loss. */
       minSnrGamma: 5,
+      /** "v" (Salimans & Ho 2022) or DDPM's "eps": what the network predicts. */
+      prediction: "v",
     },
   },
+} as const;
+
+/**
+ * Settings added after run folders were first written, with the value those runs were trained with: a
+ * stored run.json without the key (resumed or sampled) is read with this value, not today's default.
+ */
+export const SETTINGS_BEFORE_THEY_EXISTED = {
+  vae: {},
+  gan: {},
+  diffusion: { prediction: "eps", emaWarmup: false },
 } as const;
 
 /**

@@ -1,9 +1,11 @@
-// The diffusion model: DDPM noise prediction (Ho et al. 2020) with a small convolutional U-Net, trained
-// on E w_t ||eps - eps_theta(x_t, t)||^2 with t uniform, x_t = sqrt(alphaBar_t) x_0 + sqrt(1 - alphaBar_t)
-// eps, and w_t the min-SNR-gamma weight (Hang et al. 2023; w = 1 is DDPM's simple loss), which spends
-// the short training on the noisy steps that decide a sample's shape; an EMA of the weights is sampled. Sampling is deterministic
-// DDIM (Song et al. 2021, eta = 0) from stored noise x_T over `ddimSteps` steps, with x_0 predictions
-// clipped to [-1, 1].
+// The diffusion model: DDPM (Ho et al. 2020) with a small convolutional U-Net, trained on
+// E w_t ||target - net(x_t, t)||^2 with t uniform, x_t = sqrt(alphaBar_t) x_0 + sqrt(1 - alphaBar_t) eps.
+// The target is v = sqrt(alphaBar_t) eps - sqrt(1 - alphaBar_t) x_0 by default (Salimans & Ho 2022), or
+// DDPM's eps; w_t is the min-SNR-gamma weight (Hang et al. 2023; w = 1 is the plain loss), which spends
+// the short training on the noisy steps that decide a sample's shape. v-prediction gives the x_0
+// estimate directly at the noisiest steps, where eps-prediction must divide by sqrt(alphaBar_t) ~ 0.
+// An EMA of the weights (warmed up) is sampled. Sampling is deterministic DDIM (Song et al. 2021, eta = 0) from stored
+// noise x_T over `ddimSteps` steps, with x_0 predictions clipped to [-1, 1].
 // U-Net (Ronneberger et al. 2015, in DDPM's pre-activation residual form): the image is first cut into
 // 2x2 pixel patches ([N,1,H,W] -> [N,4,H/2,W/2], as a patch size of 2 in latent-free diffusion models),
 // so the network's levels are H/2 and H/4; one residual block per level down, one in the middle, one up
@@ -13,7 +15,7 @@
 // the spacing) followed by a two-layer MLP. DDPM's sinusoids serve the same purpose; the engine has no
 // sine op, and for a scalar in [0, 1] the RBF code is just as smooth and distinct per t.
 // Pixels: the process runs in [-1, 1]: training batches go through toSigned, samples through toUnit.
-// The exported .onnx is the denoiser (x_t, t) -> eps; meta.json `sampling` holds the schedule.
+// The exported .onnx is the denoiser (x_t, t) -> v (or eps); meta.json `sampling` holds the schedule.
 // Legend: T timesteps, S DDIM steps, C1/C2 channels at H/2 and H/4, Ct time-embedding width, K RBF centres.
 import { join } from "node:path";
 import { z } from "zod";
@@ -43,6 +45,10 @@ import type { ImageSize, Model, ModelSampler, ModelTrainer, StepMetrics, Trainer
 
 const D = MODEL_DEFAULTS.diffusion.model;
 
+/** What the network predicts: v (Salimans & Ho 2022) or the noise eps (Ho et al. 2020). */
+export const PREDICTIONS = ["v", "eps"] as const;
+export type Prediction = (typeof PREDICTIONS)[number];
+
 export const DiffusionConfigSchema = z.strictObject({
   channels: z
     .tuple([z.number().int().min(1).max(512), z.number().int().min(1).max(512)])
@@ -52,6 +58,8 @@ export const DiffusionConfigSchema = z.strictObject({
   ddimSteps: z.number().int().min(1).default(D.ddimSteps),
   emaDecay: z.number().min(0).lt(1).default(D.emaDecay),
   minSnrGamma: z.number().min(0).default(D.minSnrGamma),
+  prediction: z.enum(PREDICTIONS).default(D.prediction),
+  emaWarmup: z.boolean().default(D.emaWarmup),
 });
 export type DiffusionConfig = z.infer<typeof DiffusionConfigSchema>;
 
@@ -117,7 +125,7 @@ function resBlock(g: Graph, name: string, x: Tensor, out: number, temb: Tensor):
   });
 }
 
-/** eps_theta(x_t, t): x_t [N,1,H,W] in [-1, 1]-scaled units, t [N,1] -> eps [N,1,H,W]. */
+/** net(x_t, t): x_t [N,1,H,W] in [-1, 1]-scaled units, t [N,1] -> v or eps [N,1,H,W]. */
 function unet(g: Graph, xt: Tensor, t: Tensor, c: DiffusionConfig): Tensor {
   const [c1, c2] = c.channels;
   const temb = timeEmbedding(g, t, c.timesteps, 4 * c1);
@@ -137,18 +145,20 @@ class DiffusionTrainer implements ModelTrainer {
   private readonly xt: Float32Array;
   private readonly t: Float32Array;
   private readonly eps: Float32Array;
+  private readonly target: Float32Array;
   private readonly x0: Float32Array;
   private readonly weight: Float32Array;
 
   constructor(
     private readonly trainer: Trainer,
     private readonly alphaBar: Float64Array,
-    private readonly minSnrGamma: number,
+    private readonly config: DiffusionConfig,
     setup: TrainerSetup,
   ) {
     const pixels = setup.batchSize * setup.size.h * setup.size.w;
     this.xt = new Float32Array(pixels);
     this.eps = new Float32Array(pixels);
+    this.target = config.prediction === "v" ? new Float32Array(pixels) : this.eps;
     this.x0 = new Float32Array(pixels);
     this.t = new Float32Array(setup.batchSize);
     this.weight = new Float32Array(setup.batchSize);
@@ -163,7 +173,7 @@ class DiffusionTrainer implements ModelTrainer {
   }
 
   async step(x: Float32Array, rng: Rng): Promise<StepMetrics> {
-    // t ~ U{0..T-1} per sample, eps ~ N(0, I), then x_t from the signed batch.
+    // t ~ U{0..T-1} per sample, eps ~ N(0, I), then x_t (and v) from the signed batch.
     const B = this.t.length;
     const perImage = this.xt.length / B;
     for (let i = 0; i < B; i++) this.t[i] = rng.int(this.alphaBar.length);
@@ -173,12 +183,23 @@ class DiffusionTrainer implements ModelTrainer {
       const ab = this.alphaBar[this.t[i]!]!;
       const a = Math.sqrt(ab);
       const s = Math.sqrt(1 - ab);
-      // min-SNR-gamma (Hang et al. 2023): eps-loss weight min(SNR, gamma) / SNR, SNR = aB / (1 - aB).
+      // min-SNR-gamma (Hang et al. 2023), SNR = aB / (1 - aB): the x_0-loss weight min(SNR, gamma) becomes
+      // min(SNR, gamma) / SNR on the eps loss and min(SNR, gamma) / (SNR + 1) on the v loss.
       const snr = ab / (1 - ab);
-      this.weight[i] = this.minSnrGamma > 0 ? Math.min(snr, this.minSnrGamma) / snr : 1;
-      for (let j = i * perImage; j < (i + 1) * perImage; j++) this.xt[j] = a * this.x0[j]! + s * this.eps[j]!;
+      const gamma = this.config.minSnrGamma;
+      const v = this.config.prediction === "v";
+      this.weight[i] = gamma > 0 ? Math.min(snr, gamma) / (v ? snr + 1 : snr) : 1;
+      for (let j = i * perImage; j < (i + 1) * perImage; j++) {
+        this.xt[j] = a * this.x0[j]! + s * this.eps[j]!;
+        if (v) this.target[j] = a * this.eps[j]! - s * this.x0[j]!;
+      }
     }
-    const result = await this.trainer.step({ x_t: this.xt, t: this.t, eps: this.eps, weight: this.weight });
+    const result = await this.trainer.step({
+      x_t: this.xt,
+      t: this.t,
+      target: this.target,
+      weight: this.weight,
+    });
     return { "loss/total": result.loss, "loss/mse": result.outputs["mse"]![0]! };
   }
 
@@ -202,15 +223,26 @@ class DiffusionTrainer implements ModelTrainer {
 
 /**
  * One deterministic DDIM update (Song et al. 2021, eq. 12 with sigma = 0) from alphaBar `ab` to `abNext`,
- * in place on `x`: x0 = clip((x - sqrt(1-ab) eps) / sqrt(ab), -1, 1) into `x0`, eps re-derived from the
- * clipped x0 so that x, x0 and eps stay consistent, then x = sqrt(abNext) x0 + sqrt(1-abNext) eps.
+ * in place on `x`, given the network's output `out`: x0 = clip(sqrt(ab) x - sqrt(1-ab) v, -1, 1) for
+ * v-prediction or clip((x - sqrt(1-ab) eps) / sqrt(ab), -1, 1) for eps-prediction, into `x0`; eps
+ * re-derived from the clipped x0 so that x, x0 and eps stay consistent; then
+ * x = sqrt(abNext) x0 + sqrt(1-abNext) eps.
  */
-export function ddimStep(x: Float32Array, eps: Values, x0: Float32Array, ab: number, abNext: number): void {
+export function ddimStep(
+  x: Float32Array,
+  out: Values,
+  x0: Float32Array,
+  ab: number,
+  abNext: number,
+  prediction: Prediction,
+): void {
   const [a, s] = [Math.sqrt(ab), Math.sqrt(1 - ab)];
   const [aNext, sNext] = [Math.sqrt(abNext), Math.sqrt(1 - abNext)];
+  const v = prediction === "v";
   for (let j = 0; j < x.length; j++) {
     const xj = x[j]!;
-    const clipped = Math.min(1, Math.max(-1, (xj - s * eps[j]!) / a));
+    const estimate = v ? a * xj - s * out[j]! : (xj - s * out[j]!) / a;
+    const clipped = Math.min(1, Math.max(-1, estimate));
     x0[j] = clipped;
     x[j] = aNext * clipped + sNext * ((xj - a * clipped) / s);
   }
@@ -226,6 +258,11 @@ class DdimSampler implements ModelSampler {
     private readonly size: ImageSize,
   ) {
     this.steps = ddimTimesteps(config.timesteps, config.ddimSteps);
+  }
+
+  /** The denoiser's output: "v" or "eps", as the prediction. */
+  private get output(): Prediction {
+    return this.config.prediction;
   }
 
   get inputShape(): readonly number[] {
@@ -253,8 +290,8 @@ class DdimSampler implements ModelSampler {
       const next = this.steps[i + 1];
       const ab = this.alphaBar[t]!;
       const abNext = next === undefined ? 1 : this.alphaBar[next]!;
-      const eps = (await this.denoiser.run({ x_t: x, t: new Float32Array(m).fill(t) }))["eps"]!;
-      ddimStep(x, eps, x0, ab, abNext);
+      const out = (await this.denoiser.run({ x_t: x, t: new Float32Array(m).fill(t) }))[this.output]!;
+      ddimStep(x, out, x0, ab, abNext, this.config.prediction);
     }
     return asSigned(x0);
   }
@@ -266,9 +303,9 @@ class DdimSampler implements ModelSampler {
   get sampling(): Record<string, unknown> {
     return {
       kind: "ddim",
-      prediction: "epsilon",
+      prediction: this.config.prediction,
       inputs: { x_t: ["N", 1, this.size.h, this.size.w], t: ["N", 1] },
-      outputs: { eps: ["N", 1, this.size.h, this.size.w] },
+      outputs: { [this.output]: ["N", 1, this.size.h, this.size.w] },
       t: "the integer timestep 0..T-1, as float32",
       range: [-1, 1],
       toImage: "(x0 + 1) / 2, clamped to [0, 1]",
@@ -281,6 +318,7 @@ class DdimSampler implements ModelSampler {
       clipX0: [-1, 1],
       weights: "EMA",
       emaDecay: this.config.emaDecay,
+      emaWarmup: this.config.emaWarmup ? "min(emaDecay, (1 + step) / (10 + step))" : false,
     };
   }
 
@@ -307,19 +345,19 @@ export function diffusionModel(overrides: Readonly<Record<string, unknown>>, siz
       const g = new Graph({ seed: setup.seed });
       const xt = g.input("x_t", [B, 1, size.h, size.w]);
       const t = g.input("t", [B, 1]);
-      const eps = g.input("eps", [B, 1, size.h, size.w]);
+      const target = g.input("target", [B, 1, size.h, size.w]);
       const weight = g.input("weight", [B, 1, 1, 1]);
       // the weighted squared error, averaged over pixels and the batch; the plain MSE is reported too.
-      const d = g.sub(unet(g, xt, t, config), eps);
+      const d = g.sub(unet(g, xt, t, config), target);
       const squared = g.mul(d, d);
       const trainer = await compileTraining(g, {
         loss: g.mean(g.mul(squared, weight)),
         extraOutputs: { mse: g.mean(squared) },
         optimizer: adam({ lr: setup.lr }),
-        ema: { decay: config.emaDecay },
+        ema: { decay: config.emaDecay, warmup: config.emaWarmup },
         ...threadOption(setup.threads),
       });
-      return new DiffusionTrainer(trainer, alphaBar, config.minSnrGamma, setup);
+      return new DiffusionTrainer(trainer, alphaBar, config, setup);
     },
 
     async createSampler(weights, threads) {
@@ -328,7 +366,7 @@ export function diffusionModel(overrides: Readonly<Record<string, unknown>>, siz
       const t = g.input("t", [1, 1]);
       const denoiser = await compileInference(
         g,
-        { eps: unet(g, xt, t, config) },
+        { [config.prediction]: unet(g, xt, t, config) },
         { weights, dynamicBatch: true, ...threadOption(threads) },
       );
       return new DdimSampler(denoiser, config, alphaBar, size);

@@ -63,7 +63,9 @@ for (const kind of MODEL_KINDS) {
         x_t: new ort.Tensor("float32", inputs.subarray(0, 256), [1, 1, 16, 16]),
         t: new ort.Tensor("float32", new Float32Array([999]), [1, 1]),
       });
-      assert.deepEqual(out["eps"]!.dims, [1, 1, 16, 16]);
+      assert.deepEqual(session.outputNames, ["v"], "the default denoiser predicts v");
+      assert.deepEqual(out["v"]!.dims, [1, 1, 16, 16]);
+      assert.equal(sampler.sampling["prediction"], "v");
       assert.equal((sampler.sampling["alphasCumprod"] as number[]).length, 1000);
       assert.deepEqual(sampler.sampling["ddimTimesteps"], [999, 666, 332]);
     } else {
@@ -131,22 +133,29 @@ test("schedules: alphaBar falls from ~1 to ~0; linear matches Ho et al.; DDIM st
   assert.throws(() => ddimTimesteps(100, 101), ConfigError);
 });
 
-test("ddimStep: with the true noise it lands exactly on the next point of the same trajectory", () => {
+test("ddimStep: with the true noise (as eps or v) it lands exactly on the next point of the same trajectory", () => {
   const rng = new Rng(8);
   const x0 = rng.fillUniform(new Float32Array(50), -0.9, 0.9) as Float32Array;
   const eps = rng.fillNormal(new Float32Array(50)) as Float32Array;
   const [ab, abNext] = [0.3, 0.8];
-  const x = x0.map((v, i) => Math.sqrt(ab) * v + Math.sqrt(1 - ab) * eps[i]!);
-  const predicted = new Float32Array(50);
-  ddimStep(x, eps, predicted, ab, abNext);
-  for (let i = 0; i < 50; i++) {
-    assert.ok(Math.abs(predicted[i]! - x0[i]!) < 1e-5);
-    assert.ok(Math.abs(x[i]! - (Math.sqrt(abNext) * x0[i]! + Math.sqrt(1 - abNext) * eps[i]!)) < 1e-5);
+  const v = x0.map((x, i) => Math.sqrt(ab) * eps[i]! - Math.sqrt(1 - ab) * x);
+  for (const [prediction, out] of [
+    ["eps", eps],
+    ["v", v],
+  ] as const) {
+    const x = x0.map((value, i) => Math.sqrt(ab) * value + Math.sqrt(1 - ab) * eps[i]!);
+    const predicted = new Float32Array(50);
+    ddimStep(x, out, predicted, ab, abNext, prediction);
+    for (let i = 0; i < 50; i++) {
+      assert.ok(Math.abs(predicted[i]! - x0[i]!) < 1e-5, `${prediction}: x0[${i}]`);
+      const next = Math.sqrt(abNext) * x0[i]! + Math.sqrt(1 - abNext) * eps[i]!;
+      assert.ok(Math.abs(x[i]! - next) < 1e-5, `${prediction}: x[${i}]`);
+    }
   }
   // the last step (abNext = 1) returns the clipped x0 itself.
   const far = new Float32Array([5]);
   const out = new Float32Array(1);
-  ddimStep(far, new Float32Array([0]), out, 0.5, 1);
+  ddimStep(far, new Float32Array([0]), out, 0.5, 1, "eps");
   assert.deepEqual([out[0], far[0]], [1, 1]);
 });
 
@@ -161,6 +170,11 @@ test("settings: parsed from key=value, checked per model with the key named", ()
   assert.deepEqual(parseSetting("channels=8,16"), ["channels", [8, 16]]);
   assert.deepEqual(parseSetting("klWeight=0.5"), ["klWeight", 0.5]);
   assert.deepEqual(parseSetting("schedule=linear"), ["schedule", "linear"]);
+  assert.deepEqual(parseSetting("emaWarmup=false"), ["emaWarmup", false]);
+  assert.throws(
+    () => createModel("diffusion", { emaWarmup: "no" }, SIZE),
+    /diffusion model setting 'emaWarmup'/,
+  );
   assert.throws(() => parseSetting("oops"), /--set expects key=value, got 'oops'/);
   assert.throws(() => createModel("vae", { klWieght: 1 }, SIZE), /vae model setting '\(config\)'|klWieght/);
   assert.throws(

@@ -2,7 +2,12 @@
 // run.json (every default filled in from src/models/defaults.ts, checkpoint epochs computed). Bad values
 // are ConfigErrors naming the option, what was expected and what was given.
 import { z } from "zod";
-import { DEMO_PRESET, MODEL_DEFAULTS, RUN_DEFAULTS } from "../models/defaults.ts";
+import {
+  DEMO_PRESET,
+  MODEL_DEFAULTS,
+  RUN_DEFAULTS,
+  SETTINGS_BEFORE_THEY_EXISTED,
+} from "../models/defaults.ts";
 import { MODEL_KINDS, type ModelKind } from "../models/types.ts";
 import { ConfigError } from "../util/errors.ts";
 
@@ -45,27 +50,35 @@ export interface TrainOptions {
 }
 
 /** The resolved configuration stored as run.json `config` (read back with this schema on resume). */
-export const TrainConfigSchema = z.object({
-  model: z.enum(MODEL_KINDS),
-  data: z.string(),
-  preset: z.enum(PRESETS),
-  epochs: z.number().int().positive(),
-  /** Requested checkpoint epochs (0 and the last are written in any case). */
-  checkpoints: z.array(z.number().int().positive()),
-  every: z.number().int().positive().nullable(),
-  seed: z.number().int().nonnegative(),
-  batchSize: z.number().int().positive(),
-  lr: z.number().positive(),
-  /** Images per epoch actually used (the request, capped at the training split's size). */
-  trainSize: z.number().int().positive(),
-  /** Steps per epoch: floor(trainSize / batchSize); the incomplete last batch is dropped. */
-  stepsPerEpoch: z.number().int().positive(),
-  samples: z.number().int().positive(),
-  /** onnxruntime threads; null = the engine's load-aware default (results do not depend on it). */
-  threads: z.number().int().positive().nullable(),
-  /** The model's resolved settings (every default filled in). */
-  modelConfig: z.record(z.string(), z.unknown()),
-});
+export const TrainConfigSchema = z
+  .object({
+    model: z.enum(MODEL_KINDS),
+    data: z.string(),
+    preset: z.enum(PRESETS),
+    epochs: z.number().int().positive(),
+    /** Requested checkpoint epochs (0 and the last are written in any case). */
+    checkpoints: z.array(z.number().int().positive()),
+    every: z.number().int().positive().nullable(),
+    seed: z.number().int().nonnegative(),
+    batchSize: z.number().int().positive(),
+    lr: z.number().positive(),
+    /** Images per epoch actually used (the request, capped at the training split's size). */
+    trainSize: z.number().int().positive(),
+    /** Steps per epoch: floor(trainSize / batchSize); the incomplete last batch is dropped. */
+    stepsPerEpoch: z.number().int().positive(),
+    samples: z.number().int().positive(),
+    /** onnxruntime threads; null = the engine's load-aware default (results do not depend on it). */
+    threads: z.number().int().positive().nullable(),
+    /**
+     * The model's resolved settings (every default filled in). A run stored before a setting existed
+     * reads it with the value it was trained with (SETTINGS_BEFORE_THEY_EXISTED), not today's default.
+     */
+    modelConfig: z.record(z.string(), z.unknown()),
+  })
+  .transform((c) => {
+    const before: Readonly<Record<string, unknown>> = SETTINGS_BEFORE_THEY_EXISTED[c.model];
+    return { ...c, modelConfig: { ...before, ...c.modelConfig } };
+  });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
 function integer(name: string, value: number, min: number, max: number): number {

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { readPng } from "../image/png.ts";
-import { DEMO_PRESET, MODEL_DEFAULTS, MODEL_KINDS, type ModelKind } from "../models/index.ts";
+import { createModel, DEMO_PRESET, MODEL_DEFAULTS, MODEL_KINDS, type ModelKind } from "../models/index.ts";
 import {
   listCheckpointEpochs,
   readCheckpointMeta,
@@ -26,7 +26,7 @@ import {
 import { runPaths } from "../run/layout.ts";
 import { ConfigError, DivergenceError } from "../util/errors.ts";
 import { type TrainOptions, type TrainProgress, trainRun } from "./index.ts";
-import { resolveTrainConfig } from "./options.ts";
+import { resolveTrainConfig, TrainConfigSchema } from "./options.ts";
 
 const root = mkdtempSync(join(tmpdir(), "genreview-train-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -241,4 +241,19 @@ test("the demo preset trims epochs and images per epoch; explicit options still 
   }
   // a training split smaller than the default epoch is used whole
   assert.equal(resolveTrainConfig({ out: "x" }, "vae", 4000, {}).trainSize, 4000, "capped by the data");
+});
+
+test("a stored run without a later setting reads it with the value it was trained with", () => {
+  const resolve = (model: ModelKind) =>
+    resolveTrainConfig({ out: "x" }, model, 10000, { ...createModel(model, {}, { h: 28, w: 28 }).config });
+  const config = resolve("diffusion");
+  const { prediction, emaWarmup, ...older } = config.modelConfig;
+  assert.equal(prediction, "v", "today's default prediction");
+  assert.equal(emaWarmup, true, "today's default warm-up");
+  const stored = TrainConfigSchema.parse({ ...config, modelConfig: older });
+  assert.equal(stored.modelConfig["prediction"], "eps", "runs before the setting predicted the noise");
+  assert.equal(stored.modelConfig["emaWarmup"], false, "runs before the setting had no warm-up");
+  assert.deepEqual(TrainConfigSchema.parse(config).modelConfig, config.modelConfig, "stored keys win");
+  const gan = resolve("gan");
+  assert.deepEqual(TrainConfigSchema.parse(gan).modelConfig, gan.modelConfig, "no other family changes");
 });
