@@ -71,6 +71,13 @@ const TIME_CENTRES = 32;
 /** DDIM samples drawn per denoiser run; bounds memory when many samples are requested at once. */
 const SAMPLE_CHUNK = 256;
 
+/**
+ * Initial weights of every layer: PyTorch's default U(+-1/sqrt(fanIn)). Measured on `shapes` at 6,240
+ * steps, He initialisation (2.4 times the spread) drew blobs and crescents where this drew circles,
+ * rings, stars, crescents and crosses.
+ */
+const INIT = { init: "torch" } as const;
+
 /** Groups of a group normalisation: 8 when the channels allow (DDPM uses 32 groups on wider layers). */
 function normGroups(c: number): number {
   return [8, 4, 2, 1].find((k) => c % k === 0)!;
@@ -109,7 +116,7 @@ function timeEmbedding(g: Graph, t: Tensor, timesteps: number, width: number): T
     // exp(-((s - c_k) / spacing)^2 / 2) with s = t / (T-1): [N,1] against [1,K] -> [N,K].
     const d = g.div(g.sub(g.mul(t, 1 / (timesteps - 1)), g.constant(centres, [1, TIME_CENTRES])), spacing);
     const features = g.exp(g.mul(g.mul(d, d), -0.5));
-    return dense(g, "fc2", silu(g, dense(g, "fc1", features, width)), width);
+    return dense(g, "fc2", silu(g, dense(g, "fc1", features, width, INIT)), width, INIT);
   });
 }
 
@@ -117,10 +124,16 @@ function timeEmbedding(g: Graph, t: Tensor, timesteps: number, width: number): T
 function resBlock(g: Graph, name: string, x: Tensor, out: number, temb: Tensor): Tensor {
   return g.scope(name, () => {
     const [n, cin] = x.shape as [number, number];
-    let h = conv2d(g, "conv1", silu(g, groupNorm(g, "norm1", x, normGroups(cin))), out, 3, { padding: 1 });
-    h = g.add(h, g.reshape(dense(g, "time", silu(g, temb), out), [n, out, 1, 1]));
-    h = conv2d(g, "conv2", silu(g, groupNorm(g, "norm2", h, normGroups(out))), out, 3, { padding: 1 });
-    const skip = cin === out ? x : conv2d(g, "skip", x, out, 1);
+    let h = conv2d(g, "conv1", silu(g, groupNorm(g, "norm1", x, normGroups(cin))), out, 3, {
+      padding: 1,
+      ...INIT,
+    });
+    h = g.add(h, g.reshape(dense(g, "time", silu(g, temb), out, INIT), [n, out, 1, 1]));
+    h = conv2d(g, "conv2", silu(g, groupNorm(g, "norm2", h, normGroups(out))), out, 3, {
+      padding: 1,
+      ...INIT,
+    });
+    const skip = cin === out ? x : conv2d(g, "skip", x, out, 1, INIT);
     return g.add(h, skip);
   });
 }
@@ -129,14 +142,14 @@ function resBlock(g: Graph, name: string, x: Tensor, out: number, temb: Tensor):
 function unet(g: Graph, xt: Tensor, t: Tensor, c: DiffusionConfig): Tensor {
   const [c1, c2] = c.channels;
   const temb = timeEmbedding(g, t, c.timesteps, 4 * c1);
-  const h0 = conv2d(g, "in", patchify(g, xt), c1, 3, { padding: 1 }); // [N,C1,H/2,W/2]
+  const h0 = conv2d(g, "in", patchify(g, xt), c1, 3, { padding: 1, ...INIT }); // [N,C1,H/2,W/2]
   const h1 = resBlock(g, "down1", h0, c1, temb); // H/2
   const h2 = resBlock(g, "down2", pool(g, h1), c2, temb); // [N,C2,H/4,W/4]
   const mid = resBlock(g, "mid", h2, c2, temb);
   const up = resBlock(g, "up1", g.concat([g.upsampleNearest(mid, 2), h1], 1), c1, temb); // H/2
   const out = conv2d(g, "out", silu(g, groupNorm(g, "outNorm", up, normGroups(c1))), 4, 3, {
     padding: 1,
-    init: "xavier",
+    ...INIT,
   });
   return unpatchify(g, out);
 }

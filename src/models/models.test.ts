@@ -109,6 +109,24 @@ test("gan: the generator's pixel statistics move toward the data's within 80 ste
   await trainer.dispose();
 });
 
+test("gan: both layouts train a step; resize-conv upsamples by convolution, transposed keeps DCGAN's layers", async () => {
+  const layers = {
+    "resize-conv": ["gen.u1.weight", "gen.t1.weight"],
+    transposed: ["gen.t1.weight", "gen.u1.weight"],
+  };
+  for (const [architecture, [present, absent]] of Object.entries(layers)) {
+    const model = createModel("gan", { ...TINY, architecture }, SIZE);
+    const trainer = await model.createTrainer(setup());
+    const x = new Rng(1).fillUniform(new Float32Array(B * 256)) as Float32Array;
+    const metrics = await trainer.step(x, new Rng(2));
+    assert.ok(Number.isFinite(metrics["loss/g"]!) && Number.isFinite(metrics["loss/d"]!), architecture);
+    assert.ok(trainer.samplerWeights.get(present!) !== undefined, `${architecture} has ${present}`);
+    assert.equal(trainer.samplerWeights.get(absent!), undefined, `${architecture} has no ${absent}`);
+    await trainer.dispose();
+  }
+  assert.throws(() => createModel("gan", { architecture: "mlp" }, SIZE), /gan model setting 'architecture'/);
+});
+
 test("gan: the R1 penalty's double gradient compiles and adds a positive term", async () => {
   const model = createModel("gan", { ...TINY, r1Gamma: 10 }, SIZE);
   const trainer = await model.createTrainer(setup());
