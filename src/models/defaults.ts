@@ -2,10 +2,11 @@
 // learning rate, images per epoch) and the architecture and loss settings. The library (trainRun), the
 // CLI (`genreview train --help`) and the docs all read these values; nothing else holds a default.
 //
-// The full defaults train the VAE and the GAN on the built-in `shapes` data at 28x28 in a few minutes
-// on a 2-core CPU, and the diffusion model in about 25 minutes (measured: `npm run bench:train`); at
-// these settings the VAE's samples and most of the diffusion model's show recognisable shapes, the
-// GAN's do not (see "Known limitation" in the README). DEMO_PRESET trims them for the demo.
+// The full defaults train the VAE and the GAN on the built-in `shapes` data at 28x28 in about 2 minutes
+// each on a 2-core CPU (`npm run bench:train`), and the diffusion model in about 27 minutes (a measured
+// run on one onnxruntime thread); at these settings the VAE's samples and about half of the diffusion
+// model's show recognisable shapes, the GAN's do not (see "Known limitation" in the README).
+// DEMO_PRESET trims them for the demo.
 
 /** Training-loop defaults shared by every model family. */
 export const RUN_DEFAULTS = {
@@ -82,7 +83,7 @@ export const MODEL_DEFAULTS = {
     train: {
       epochs: 40,
       batchSize: 64,
-      /** 1e-3: small U-Nets tolerate a larger step than DDPM's 2e-4, and the run is short. */
+      /** 1e-3: small U-Nets tolerate a larger step than DDPM's 2e-4. */
       lr: 1e-3,
       /**
        * All 10,000 training images for 40 epochs (6,240 steps): measured, the fixed-seed samples turned

@@ -4,8 +4,8 @@
 // DDPM's eps; w_t is the min-SNR-gamma weight (Hang et al. 2023; w = 1 is the plain loss), which spends
 // the short training on the noisy steps that decide a sample's shape. v-prediction gives the x_0
 // estimate directly at the noisiest steps, where eps-prediction must divide by sqrt(alphaBar_t) ~ 0.
-// An EMA of the weights (warmed up) is sampled. Sampling is deterministic DDIM (Song et al. 2021, eta = 0) from stored
-// noise x_T over `ddimSteps` steps, with x_0 predictions clipped to [-1, 1].
+// An EMA of the weights (warmed up) is sampled. Sampling is deterministic DDIM (Song et al. 2021,
+// eta = 0) from stored noise x_T over `ddimSteps` steps, with x_0 predictions clipped to [-1, 1].
 // U-Net (Ronneberger et al. 2015, in DDPM's pre-activation residual form): the image is first cut into
 // 2x2 pixel patches ([N,1,H,W] -> [N,4,H/2,W/2], as a patch size of 2 in latent-free diffusion models),
 // so the network's levels are H/2 and H/4; one residual block per level down, one in the middle, one up

@@ -255,5 +255,17 @@ test("a stored run without a later setting reads it with the value it was traine
   assert.equal(stored.modelConfig["emaWarmup"], false, "runs before the setting had no warm-up");
   assert.deepEqual(TrainConfigSchema.parse(config).modelConfig, config.modelConfig, "stored keys win");
   const gan = resolve("gan");
-  assert.deepEqual(TrainConfigSchema.parse(gan).modelConfig, gan.modelConfig, "no other family changes");
+  assert.deepEqual(
+    TrainConfigSchema.parse(gan).modelConfig,
+    gan.modelConfig,
+    "a complete GAN setting is kept",
+  );
+  const { architecture, ...olderGan } = gan.modelConfig;
+  assert.equal(architecture, "resize-conv", "today's default GAN layout");
+  const storedGan = TrainConfigSchema.parse({ ...gan, modelConfig: olderGan });
+  assert.equal(
+    storedGan.modelConfig["architecture"],
+    "transposed",
+    "runs before the setting used DCGAN's layout",
+  );
 });
