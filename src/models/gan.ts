@@ -75,30 +75,40 @@ function normGroups(c: number): number {
 
 const SAME = { padding: 1 } as const;
 
+/**
+ * Initial weights of the resize-conv generator: PyTorch's default U(+-1/sqrt(fanIn)). Measured on
+ * `shapes`, it drew rings, crescents and circles by 2,496 steps where He initialisation drew blobs. The
+ * discriminator keeps He initialisation: with PyTorch's in both networks, the discriminator won (its
+ * output on generated images fell to 0.0004) and the samples went black.
+ */
+const GEN_INIT = { init: "torch" } as const;
+
 /** G: z [N,Z] -> signed images [N,1,H,W] in [-1, 1]. */
 function generator(g: Graph, z: Tensor, c: GanConfig, size: ImageSize): Tensor {
   const [c1, c2] = c.channels;
   const n = z.shape[0]!;
-  const h = g.reshape(dense(g, "gen.fc", z, c2 * (size.h / 4) * (size.w / 4)), [
+  const resize = c.architecture === "resize-conv";
+  const fcInit = resize ? GEN_INIT : {};
+  const h = g.reshape(dense(g, "gen.fc", z, c2 * (size.h / 4) * (size.w / 4), fcInit), [
     n,
     c2,
     size.h / 4,
     size.w / 4,
   ]);
   const h4 = g.relu(groupNorm(g, "gen.n0", h, normGroups(c2))); // [N,C2,H/4,W/4]
-  if (c.architecture === "resize-conv") {
+  if (resize) {
     const block = (name: string, x: Tensor, out: number, up: boolean) =>
       g.relu(
         groupNorm(
           g,
           `gen.${name}n`,
-          conv2d(g, `gen.${name}`, up ? g.upsampleNearest(x, 2) : x, out, 3, SAME),
+          conv2d(g, `gen.${name}`, up ? g.upsampleNearest(x, 2) : x, out, 3, { ...SAME, ...GEN_INIT }),
           normGroups(out),
         ),
       );
     const a4 = block("c4", h4, c2, false); // [N,C2,H/4,W/4]
     const a2 = block("c2", block("u2", a4, c1, true), c1, false); // [N,C1,H/2,W/2]
-    const out = conv2d(g, "gen.u1", g.upsampleNearest(a2, 2), 1, 3, { ...SAME, init: "xavier" });
+    const out = conv2d(g, "gen.u1", g.upsampleNearest(a2, 2), 1, 3, { ...SAME, ...GEN_INIT });
     return g.tanh(out); // [N,1,H,W]
   }
   const t1 = convTranspose2d(g, "gen.t1", h4, c1, 4, DOWN);
