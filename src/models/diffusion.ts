@@ -273,11 +273,6 @@ class DdimSampler implements ModelSampler {
     this.steps = ddimTimesteps(config.timesteps, config.ddimSteps);
   }
 
-  /** The denoiser's output: "v" or "eps", as the prediction. */
-  private get output(): Prediction {
-    return this.config.prediction;
-  }
-
   get inputShape(): readonly number[] {
     return [1, this.size.h, this.size.w];
   }
@@ -303,7 +298,9 @@ class DdimSampler implements ModelSampler {
       const next = this.steps[i + 1];
       const ab = this.alphaBar[t]!;
       const abNext = next === undefined ? 1 : this.alphaBar[next]!;
-      const out = (await this.denoiser.run({ x_t: x, t: new Float32Array(m).fill(t) }))[this.output]!;
+      const out = (await this.denoiser.run({ x_t: x, t: new Float32Array(m).fill(t) }))[
+        this.config.prediction
+      ]!;
       ddimStep(x, out, x0, ab, abNext, this.config.prediction);
     }
     return asSigned(x0);
@@ -318,7 +315,7 @@ class DdimSampler implements ModelSampler {
       kind: "ddim",
       prediction: this.config.prediction,
       inputs: { x_t: ["N", 1, this.size.h, this.size.w], t: ["N", 1] },
-      outputs: { [this.output]: ["N", 1, this.size.h, this.size.w] },
+      outputs: { [this.config.prediction]: ["N", 1, this.size.h, this.size.w] },
       t: "the integer timestep 0..T-1, as float32",
       range: [-1, 1],
       toImage: "(x0 + 1) / 2, clamped to [0, 1]",
