@@ -128,10 +128,12 @@ function backward(g: Graph, node: Node, y: Tensor, gy: Tensor, needs: readonly b
       return [g.mul(gy, g.sign(a))];
     case "Sign":
     case "Greater":
+    case "Cast":
       return [null, null];
     case "Relu":
-      // a select on the active units: measured faster in ORT than gy * sign(y).
-      return [g.where(g.greater(y, 0), gy, 0)];
+      // gy times the active units' 0/1 mask: in onnxruntime a Cast and a Mul take about half the time
+      // of a Where select and a quarter of gy * sign(y) (64x32x14x14, one thread).
+      return [g.mul(gy, g.mask(g.greater(y, 0)))];
     case "LeakyRelu": {
       const alpha = node.attrs["alpha"];
       return [g.where(g.greater(a, 0), gy, g.mul(gy, typeof alpha === "number" ? alpha : 0.01))];
@@ -191,6 +193,28 @@ function backward(g: Graph, node: Node, y: Tensor, gy: Tensor, needs: readonly b
     }
     case "Expand":
       return [unbroadcast(g, gy, a.shape)];
+    case "LayerNormalization": {
+      // y = (x - mean) r per row, r = 1/sqrt(var + eps): dx = r (gy - mean(gy) - y mean(gy y)).
+      const r = g.invStdDev(a, y);
+      const centred = g.sub(gy, g.mean(gy, [2], true));
+      return [g.mul(g.sub(centred, g.mul(y, g.mean(g.mul(gy, y), [2], true))), r), null];
+    }
+    case "InvStdDev": {
+      // dr/dx = -r^3 (x - mean) / K = -r^2 y / K, with y the row's normalised values.
+      const [x, normalized] = node.inputs as [Tensor, Tensor];
+      const k = x.shape[2]!;
+      return [g.mul(normalized, g.mul(g.mul(y, y), g.mul(gy, -1 / k))), null];
+    }
+    case "Resize": {
+      // nearest upsampling by f copies each pixel f*f times: its adjoint sums each f x f block.
+      const f = intsAttr(node, "scales")[2]!;
+      return [g.mul(g.avgPool2d(gy, f), f * f)];
+    }
+    case "AveragePool": {
+      // each input pixel contributes 1/(f*f) to its block's mean.
+      const f = intsAttr(node, "kernel_shape")[0]!;
+      return [g.mul(g.upsampleNearest(gy, f), 1 / (f * f))];
+    }
     case "ReduceSum":
     case "ReduceMean": {
       const axes = intsAttr(node, "axes");

@@ -18,7 +18,7 @@ const AttrType = onnx.AttributeProto.AttributeType;
 const ElemType = onnx.TensorProto.DataType;
 
 /** Attributes that ONNX declares as floats (everything else we record is an int or an int list). */
-const FLOAT_ATTRS = new Set(["alpha", "beta"]);
+const FLOAT_ATTRS = new Set(["alpha", "beta", "epsilon"]);
 
 export interface EmitOptions {
   /** Graph outputs by name. */
@@ -110,17 +110,7 @@ export function emitModel(graph: Graph, options: EmitOptions): EmittedModel {
   // leaves: inputs, params, constants.
   const inputs: ModelInput[] = [];
   const initializer: onnxProto.onnx.ITensorProto[] = [];
-  const int64Cache = new Map<string, string>();
-  const int64Const = (values: readonly number[]): string => {
-    const key = values.join(",");
-    const cached = int64Cache.get(key);
-    if (cached) return cached;
-    const name = `shape${int64Cache.size}`;
-    int64Cache.set(key, name);
-    const data = BigInt64Array.from(values, (v) => BigInt(v));
-    initializer.push({ name, dataType: ElemType.INT64, dims: [values.length], rawData: bytesOf(data) });
-    return name;
-  };
+  const int64Const = attributeTensors(initializer);
   for (const t of needed) {
     const s = t.source;
     if (s.kind === "input" || (s.kind === "param" && options.params === "inputs")) {
@@ -179,11 +169,37 @@ export function emitModel(graph: Graph, options: EmitOptions): EmittedModel {
   };
 }
 
+/** Makes (once per distinct value list) the initializer an op takes as an input; returns its name. */
+export type ConstInput = (values: readonly number[], type?: "int64" | "float32") => string;
+
+/**
+ * A ConstInput that adds int64 tensors (shapes, axes, pads) and float32 tensors (Resize scales) to
+ * `initializer`, one per distinct value list.
+ */
+export function attributeTensors(initializer: onnxProto.onnx.ITensorProto[]): ConstInput {
+  const cache = new Map<string, string>();
+  return (values, type = "int64") => {
+    const key = `${type}:${values.join(",")}`;
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const name = type === "int64" ? `shape${cache.size}` : `floats${cache.size}`;
+    cache.set(key, name);
+    const data = type === "int64" ? BigInt64Array.from(values, (v) => BigInt(v)) : Float32Array.from(values);
+    initializer.push({
+      name,
+      dataType: type === "int64" ? ElemType.INT64 : ElemType.FLOAT,
+      dims: [values.length],
+      rawData: bytesOf(data),
+    });
+    return name;
+  };
+}
+
 /** The ONNX node(s) computing op result `t`, with value names from `names`. */
 export function opNodes(
   t: Tensor,
   names: ReadonlyMap<number, string>,
-  int64Const: (values: readonly number[]) => string,
+  int64Const: ConstInput,
   batchCarrying: Set<number> | null = null,
   namePrefix = "",
 ): onnxProto.onnx.INodeProto[] {
@@ -194,6 +210,13 @@ export function opNodes(
   const prefix = node.layer === "" ? namePrefix : `${namePrefix}${node.layer}/`;
   const name = `${prefix}${node.op}_${t.id}`;
   if (node.op === "Softplus") return softplusNodes(name, inputNames[0]!, output);
+  if (node.op === "LayerNormalization") {
+    // outputs: the normalised rows, no mean, and the inverse standard deviation (read by InvStdDev).
+    const outputs = [output, "", `${output}/invstd`];
+    return [{ name, opType: node.op, input: inputNames, output: outputs, attribute: attributes(node) }];
+  }
+  if (node.op === "InvStdDev")
+    return [{ name, opType: "Identity", input: [`${inputNames[1]!}/invstd`], output: [output] }];
   return [
     {
       name,
@@ -227,6 +250,7 @@ function attributes(node: Node): onnxProto.onnx.IAttributeProto[] {
     // these are emitted as inputs (opset 13+), or describe our own bookkeeping.
     if (key === "shape" || (key === "pads" && node.op === "Pad") || node.op === "Slice") continue;
     if (key === "axes" && node.op === "ReduceSum") continue;
+    if (key === "scales" && node.op === "Resize") continue;
     if (typeof value === "number") {
       out.push(
         FLOAT_ATTRS.has(key)
@@ -237,6 +261,19 @@ function attributes(node: Node): onnxProto.onnx.IAttributeProto[] {
       out.push({ name: key, type: AttrType.INTS, ints: [...value] });
     }
   }
+  if (node.op === "Resize") {
+    // integer scales with these settings copy each pixel into an f x f block, exactly.
+    const text = (name: string, value: string) => ({
+      name,
+      type: AttrType.STRING,
+      s: new TextEncoder().encode(value),
+    });
+    out.push(
+      text("mode", "nearest"),
+      text("coordinate_transformation_mode", "asymmetric"),
+      text("nearest_mode", "floor"),
+    );
+  }
   return out;
 }
 
@@ -244,7 +281,7 @@ function attributes(node: Node): onnxProto.onnx.IAttributeProto[] {
 function extraInputs(
   node: Node,
   out: Tensor,
-  int64Const: (values: readonly number[]) => string,
+  int64Const: ConstInput,
   batchCarrying: Set<number> | null,
 ): string[] {
   switch (node.op) {
@@ -261,6 +298,9 @@ function extraInputs(
       return [int64Const(intsAttr(node, "pads"))];
     case "ReduceSum":
       return [int64Const(intsAttr(node, "axes"))];
+    case "Resize":
+      // no region of interest (""), then the per-axis scales.
+      return ["", int64Const(intsAttr(node, "scales"), "float32")];
     default:
       return [];
   }

@@ -10,7 +10,7 @@ import { grad } from "./autodiff.ts";
 import { type FloatDType, Graph, type Tensor, type Values } from "./graph.ts";
 import * as layers from "./layers.ts";
 import * as losses from "./losses.ts";
-import { compileInference } from "./session.ts";
+import { compileInference, runGraph } from "./session.ts";
 
 interface CheckOptions {
   dtype?: FloatDType;
@@ -329,6 +329,86 @@ test("reductions over axes, with and without kept dims", async () => {
 
 test("upsample, group normalisation and the layer functions", async () => {
   await checkGradient("upsampleNearest", [[1, 2, 3, 2]], (g, [x]) => g.upsampleNearest(x!, 2));
+  await checkGradient("avgPool2d", [[2, 2, 4, 6]], (g, [x]) => g.avgPool2d(x!, 2));
+  // float32 graphs run ONNX Resize and AveragePool (float64 ones a broadcast and a mean), each the
+  // other's adjoint; both are linear, so a large step keeps the central difference exact.
+  for (const f of [2, 3]) {
+    const f32 = { dtype: "float32", h: 0.5, tol: 1e-4 } as const;
+    await checkGradient(
+      `upsampleNearest x${f} (float32)`,
+      [[2, 3, 3, 2]],
+      (g, [x]) => g.upsampleNearest(x!, f),
+      f32,
+    );
+    await checkGradient(`avgPool2d /${f} (float32)`, [[2, 3, 6, 3 * f]], (g, [x]) => g.avgPool2d(x!, f), f32);
+  }
+});
+
+test("float32 group normalisation (one LayerNormalization) matches the float64 composite", async () => {
+  const rng = new Rng(9);
+  const shape = [2, 6, 3, 4];
+  // rows with a mean far from 0, where the centring matters.
+  const xs = Float64Array.from({ length: 2 * 6 * 3 * 4 }, (_, i) => 3 + 2 * rng.normal() + (i % 5));
+  const probe = Float64Array.from(xs, () => rng.normal());
+  const results = [];
+  for (const dtype of ["float32", "float64"] as const) {
+    const g = new Graph({ dtype, seed: 2 });
+    const x = g.input("x", shape);
+    const p = g.input("p", shape);
+    const y = layers.groupNorm(g, "norm", x, 3);
+    const [gx, gGamma] = grad(g.sum(g.mul(y, p)), [x, g.paramInfo("norm.weight")!.tensor]);
+    const cast = (v: Float64Array) => (dtype === "float32" ? Float32Array.from(v) : v);
+    results.push(await runGraph(g, { y, gx: gx!, gGamma: gGamma! }, { x: cast(xs), p: cast(probe) }));
+  }
+  const [single, double] = results as [Record<string, Values>, Record<string, Values>];
+  for (const key of ["y", "gx", "gGamma"]) {
+    const a = single[key]!;
+    const b = double[key]!;
+    assert.equal(a.length, b.length, `${key}: same size`);
+    b.forEach((v, i) => {
+      assert.ok(Math.abs(a[i]! - v) <= 1e-4 * Math.max(1, Math.abs(v)), `${key}[${i}]: ${a[i]} vs ${v}`);
+    });
+  }
+  // the gradient of the gradient runs through the inverse standard deviation output.
+  await checkGradient(
+    "second-order groupNorm (float32)",
+    [[2, 4, 3, 3]],
+    (g, [x]) => {
+      const y = g.groupNorm(x!, g.constant([1, 2, 0.5, 1], [4]), g.constant([0, 0, 1, 0], [4]), 2);
+      return grad(g.sum(g.mul(y, y)), [x!])[0]!;
+    },
+    { dtype: "float32", h: 1e-2, tol: 3e-2 },
+  );
+});
+
+test("float32 upsampling and pooling compute the same values as the float64 formulation", async () => {
+  const rng = new Rng(5);
+  const values = rng.fillNormal(new Float64Array(2 * 3 * 4 * 6));
+  const results = [];
+  for (const dtype of ["float32", "float64"] as const) {
+    const g = new Graph({ dtype });
+    const x = g.input("x", [2, 3, 4, 6]);
+    const feed = dtype === "float32" ? Float32Array.from(values) : values;
+    results.push(await runGraph(g, { up: g.upsampleNearest(x, 3), pool: g.avgPool2d(x, 2) }, { x: feed }));
+  }
+  const [single, double] = results as [Record<string, Values>, Record<string, Values>];
+  // nearest upsampling by 3: output pixel (i, j) is input pixel (floor(i/3), floor(j/3)).
+  const up = single["up"]!;
+  assert.equal(up.length, 2 * 3 * 12 * 18, "the upsampled size is [2,3,12,18]");
+  for (let nc = 0; nc < 6; nc++)
+    for (let i = 0; i < 12; i++)
+      for (let j = 0; j < 18; j++)
+        assert.equal(
+          up[(nc * 12 + i) * 18 + j],
+          Math.fround(values[(nc * 4 + Math.floor(i / 3)) * 6 + Math.floor(j / 3)]!),
+          `float32 upsampled pixel (${nc}, ${i}, ${j})`,
+        );
+  double["up"]!.forEach((v, i) => {
+    assert.equal(Math.fround(v), up[i], `float64 upsampled value ${i}`);
+  });
+  double["pool"]!.forEach((v, i) => {
+    assert.ok(Math.abs(v - single["pool"]![i]!) < 1e-6, `pooled value ${i}: ${v} vs ${single["pool"]![i]}`);
+  });
   await checkGradient("groupNorm", [[2, 4, 3, 3], [4], [4]], (g, [x, ga, be]) =>
     g.groupNorm(x!, ga!, be!, 2),
   );

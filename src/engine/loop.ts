@@ -6,7 +6,16 @@
 import onnxProto from "onnx-proto";
 import { GraphError } from "../util/errors.ts";
 import { VERSION } from "../version.ts";
-import { bytesOf, elemType, IR_VERSION, neededTensors, OPSET, opNodes, valueInfo } from "./emit.ts";
+import {
+  attributeTensors,
+  bytesOf,
+  elemType,
+  IR_VERSION,
+  neededTensors,
+  OPSET,
+  opNodes,
+  valueInfo,
+} from "./emit.ts";
 import type { DType, Graph, Tensor } from "./graph.ts";
 
 const { onnx } = onnxProto;
@@ -57,17 +66,7 @@ export function emitLoopModel(graph: Graph, spec: LoopSpec): EmittedLoop {
 
   // outer initializers (shared by the body through outer scope): constants and int64 shape tensors.
   const initializer: onnxProto.onnx.ITensorProto[] = [];
-  const int64Cache = new Map<string, string>();
-  const int64Const = (values: readonly number[]): string => {
-    const key = values.join(",");
-    const cached = int64Cache.get(key);
-    if (cached) return cached;
-    const name = `shape${int64Cache.size}`;
-    int64Cache.set(key, name);
-    const data = BigInt64Array.from(values, (v) => BigInt(v));
-    initializer.push({ name, dataType: ElemType.INT64, dims: [values.length], rawData: bytesOf(data) });
-    return name;
-  };
+  const int64Const = attributeTensors(initializer);
 
   // body value names: per-step and carried inputs get body-local names, other leaves keep outer names.
   const names = new Map<number, string>();

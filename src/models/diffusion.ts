@@ -102,12 +102,6 @@ function unpatchify(g: Graph, p: Tensor): Tensor {
   return g.reshape(g.transpose(blocks, [0, 1, 4, 2, 5, 3]), [n, 1, 2 * h2, 2 * w2]); // [N,1,H/2,a,W/2,b]
 }
 
-/** 2x2 average pooling: [N,C,H,W] -> [N,C,H/2,W/2]. */
-function pool(g: Graph, x: Tensor): Tensor {
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  return g.mean(g.reshape(x, [n, c, h / 2, 2, w / 2, 2]), [3, 5]);
-}
-
 /** t [N,1] (integer steps as floats) -> embedding [N,Ct]. */
 function timeEmbedding(g: Graph, t: Tensor, timesteps: number, width: number): Tensor {
   return g.scope("time", () => {
@@ -144,7 +138,7 @@ function unet(g: Graph, xt: Tensor, t: Tensor, c: DiffusionConfig): Tensor {
   const temb = timeEmbedding(g, t, c.timesteps, 4 * c1);
   const h0 = conv2d(g, "in", patchify(g, xt), c1, 3, { padding: 1, ...INIT }); // [N,C1,H/2,W/2]
   const h1 = resBlock(g, "down1", h0, c1, temb); // H/2
-  const h2 = resBlock(g, "down2", pool(g, h1), c2, temb); // [N,C2,H/4,W/4]
+  const h2 = resBlock(g, "down2", g.avgPool2d(h1, 2), c2, temb); // [N,C2,H/4,W/4]
   const mid = resBlock(g, "mid", h2, c2, temb);
   const up = resBlock(g, "up1", g.concat([g.upsampleNearest(mid, 2), h1], 1), c1, temb); // H/2
   const out = conv2d(g, "out", silu(g, groupNorm(g, "outNorm", up, normGroups(c1))), 4, 3, {
