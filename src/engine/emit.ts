@@ -110,7 +110,7 @@ export function emitModel(graph: Graph, options: EmitOptions): EmittedModel {
   // leaves: inputs, params, constants.
   const inputs: ModelInput[] = [];
   const initializer: onnxProto.onnx.ITensorProto[] = [];
-  const int64Const = attributeTensors(initializer);
+  const constInput = attributeTensors(initializer);
   for (const t of needed) {
     const s = t.source;
     if (s.kind === "input" || (s.kind === "param" && options.params === "inputs")) {
@@ -140,7 +140,7 @@ export function emitModel(graph: Graph, options: EmitOptions): EmittedModel {
   // nodes.
   const nodes: onnxProto.onnx.INodeProto[] = [];
   for (const t of needed)
-    if (t.source.kind === "op") nodes.push(...opNodes(t, names, int64Const, batchCarrying));
+    if (t.source.kind === "op") nodes.push(...opNodes(t, names, constInput, batchCarrying));
   for (const { from, to } of identities)
     nodes.push({ name: `output/${to}`, opType: "Identity", input: [from], output: [to] });
 
@@ -199,7 +199,7 @@ export function attributeTensors(initializer: onnxProto.onnx.ITensorProto[]): Co
 export function opNodes(
   t: Tensor,
   names: ReadonlyMap<number, string>,
-  int64Const: ConstInput,
+  constInput: ConstInput,
   batchCarrying: Set<number> | null = null,
   namePrefix = "",
 ): onnxProto.onnx.INodeProto[] {
@@ -221,7 +221,7 @@ export function opNodes(
     {
       name,
       opType: node.op,
-      input: [...inputNames, ...extraInputs(node, t, int64Const, batchCarrying)],
+      input: [...inputNames, ...extraInputs(node, t, constInput, batchCarrying)],
       output: [output],
       attribute: attributes(node),
     },
@@ -281,7 +281,7 @@ function attributes(node: Node): onnxProto.onnx.IAttributeProto[] {
 function extraInputs(
   node: Node,
   out: Tensor,
-  int64Const: ConstInput,
+  constInput: ConstInput,
   batchCarrying: Set<number> | null,
 ): string[] {
   switch (node.op) {
@@ -290,17 +290,17 @@ function extraInputs(
       const shape = [...intsAttr(node, "shape")];
       // with a symbolic batch: Reshape copies the input's axis 0 (0), Expand keeps it (1 broadcasts).
       if (batchCarrying?.has(out.id)) shape[0] = node.op === "Reshape" ? 0 : 1;
-      return [int64Const(shape)];
+      return [constInput(shape)];
     }
     case "Slice":
-      return ["starts", "ends", "axes", "steps"].map((k) => int64Const(intsAttr(node, k)));
+      return ["starts", "ends", "axes", "steps"].map((k) => constInput(intsAttr(node, k)));
     case "Pad":
-      return [int64Const(intsAttr(node, "pads"))];
+      return [constInput(intsAttr(node, "pads"))];
     case "ReduceSum":
-      return [int64Const(intsAttr(node, "axes"))];
+      return [constInput(intsAttr(node, "axes"))];
     case "Resize":
       // no region of interest (""), then the per-axis scales.
-      return ["", int64Const(intsAttr(node, "scales"), "float32")];
+      return ["", constInput(intsAttr(node, "scales"), "float32")];
     default:
       return [];
   }

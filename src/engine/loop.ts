@@ -66,7 +66,7 @@ export function emitLoopModel(graph: Graph, spec: LoopSpec): EmittedLoop {
 
   // outer initializers (shared by the body through outer scope): constants and int64 shape tensors.
   const initializer: onnxProto.onnx.ITensorProto[] = [];
-  const int64Const = attributeTensors(initializer);
+  const constInput = attributeTensors(initializer);
 
   // body value names: per-step and carried inputs get body-local names, other leaves keep outer names.
   const names = new Map<number, string>();
@@ -121,7 +121,7 @@ export function emitLoopModel(graph: Graph, spec: LoopSpec): EmittedLoop {
       attribute: [{ name: "axis", type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
     });
   }
-  for (const t of needed) bodyNodes.push(...opNodes(t, names, int64Const, null, "loop/"));
+  for (const t of needed) bodyNodes.push(...opNodes(t, names, constInput, null, "loop/"));
   bodyNodes.push({ name: "loop/cond", opType: "Identity", input: ["loop.cond"], output: ["loop.condOut"] });
 
   const body: onnxProto.onnx.IGraphProto = {
