@@ -325,6 +325,12 @@ function convKernelGradByTaps(g: Graph, input: Tensor, gOut: Tensor, geometry: C
   const [, co, ho, wo] = gOut.shape as [number, number, number, number];
   const [kh, kw] = kernel;
   const [d0, d1, top, left] = [dilations[0]!, dilations[1]!, pads[0]!, pads[1]!];
+  if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) {
+    // a 1x1 kernel without padding reads every pixel once: one product, no padded copy or window.
+    const x = g.reshape(g.transpose(input, [1, 0, 2, 3]), [ci, n * hi * wi]);
+    const gOut2 = g.reshape(g.transpose(gOut, [1, 0, 2, 3]), [co, n * ho * wo]);
+    return g.reshape(g.gemm(gOut2, x, { transB: true }), [co, ci, 1, 1]);
+  }
   // with stride 1, Hi + top <= Ho + (kH-1)d, so padding alone reaches the padded size.
   const hp = ho + (kh - 1) * d0 + 1;
   const wp = Math.max(wi + left, wo + (kw - 1) * d1);

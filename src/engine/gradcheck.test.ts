@@ -223,6 +223,8 @@ test("conv2d on random shapes with strides, padding and dilation (float32)", asy
     { n: 2, c: 3, m: 2, h: 6, w: 5, k: 3, s: 1, p: [1, 1, 1, 1], d: 1 },
     { n: 2, c: 2, m: 3, h: 7, w: 8, k: 3, s: 1, p: [2, 0, 1, 2], d: 2 },
     { n: 1, c: 2, m: 2, h: 5, w: 6, k: 2, s: 1, p: [0, 0, 0, 0], d: 1 },
+    // a 1x1 kernel without padding (the U-Net's skip projections; the kernel gradient's single product).
+    { n: 2, c: 3, m: 2, h: 4, w: 5, k: 1, s: 1, p: [0, 0, 0, 0], d: 1 },
   ];
   for (let i = 0; i < 5; i++) {
     const k = 1 + rng.int(3);
