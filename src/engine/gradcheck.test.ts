@@ -257,6 +257,45 @@ test("conv2d on random shapes with strides, padding and dilation (float32)", asy
   }
 });
 
+test("a conv2d layer to one channel (two-step form) equals one Conv, values and gradients", async () => {
+  for (const [k, p] of [
+    [3, 1],
+    [3, 0],
+    [2, 1],
+  ] as const) {
+    const g = new Graph({ seed: 4 });
+    const x = g.input("x", [2, 12, 6, 5]);
+    const layer = layers.conv2d(g, "c", x, 1, k, { padding: p, init: "torch" });
+    const [w, b] = [g.paramInfo("c.weight")!.tensor, g.paramInfo("c.bias")!.tensor];
+    const direct = g.conv2d(x, w, b, { pads: [p, p, p, p] });
+    const probe = g.input("probe", layer.shape);
+    const grads = (y: Tensor) => grad(g.sum(g.mul(y, probe)), [x, w, b]);
+    const [lx, lw, lb] = grads(layer);
+    const [dx, dw, db] = grads(direct);
+    const rng = new Rng(k + p);
+    const out = await runGraph(
+      g,
+      { layer, direct, lx: lx!, lw: lw!, lb: lb!, dx: dx!, dw: dw!, db: db! },
+      { x: rng.fillNormal(new Float32Array(x.size)), probe: rng.fillNormal(new Float32Array(probe.size)) },
+    );
+    for (const [a, d] of [
+      ["layer", "direct"],
+      ["lx", "dx"],
+      ["lw", "dw"],
+      ["lb", "db"],
+    ] as const) {
+      const [va, vd] = [out[a]!, out[d]!];
+      assert.equal(va.length, vd.length, `k ${k} p ${p}: ${a} and ${d} have the same size`);
+      va.forEach((v, i) => {
+        assert.ok(
+          Math.abs(v - vd[i]!) <= 1e-5 * Math.max(1, Math.abs(vd[i]!)),
+          `k ${k} p ${p} ${a}[${i}]: ${v} vs ${vd[i]}`,
+        );
+      });
+    }
+  }
+});
+
 test("convTranspose2d on random shapes with strides, padding and output padding (float32)", async () => {
   const rng = new Rng(11);
   const configs = [
