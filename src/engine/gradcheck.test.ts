@@ -343,6 +343,20 @@ test("shape ops: reshape, transpose, concat, slice, pad, broadcast", async () =>
     g.mul(g.reshape(x!, [3, -1]), g.constant([1, 2, 3, 4], [1, 4])),
   );
   await checkGradient("transpose", [[2, 3, 4]], (g, [x]) => g.transpose(x!, [2, 0, 1]));
+  // moving only a size-1 axis is recorded as a reshape; the values come out in transposed order.
+  const g = new Graph();
+  const x = g.input("x", [2, 1, 3, 1]);
+  const moved = g.transpose(x, [1, 0, 3, 2]);
+  const kept = g.transpose(x, [2, 1, 0, 3]);
+  assert.equal(moved.source.kind === "op" && moved.source.node.op, "Reshape", "a size-1 move is a reshape");
+  assert.equal(
+    kept.source.kind === "op" && kept.source.node.op,
+    "Transpose",
+    "swapping sizes 2 and 3 is not",
+  );
+  const out = await runGraph(g, { moved, kept }, { x: Float32Array.from([1, 2, 3, 4, 5, 6]) });
+  assert.deepEqual([...out["moved"]!], [1, 2, 3, 4, 5, 6], "[1,2,1,3]: the same order");
+  assert.deepEqual([...out["kept"]!], [1, 4, 2, 5, 3, 6], "[3,1,2,1]: columns first");
   await checkGradient(
     "concat",
     [

@@ -641,13 +641,11 @@ export class Graph {
         "Transpose",
         `perm ${formatShape(perm)} is not a permutation of the axes of ${formatShape(x.shape)}`,
       );
-    return this.node(
-      "Transpose",
-      [x],
-      { perm },
-      perm.map((p) => x.shape[p]!),
-      x.dtype,
-    );
+    const shape = perm.map((p) => x.shape[p]!);
+    // moving only axes of size 1 keeps every element in place: a reshape, which needs no copy.
+    const kept = perm.filter((p) => x.shape[p] !== 1);
+    if (kept.every((p, i) => i === 0 || p > kept[i - 1]!)) return this.reshape(x, shape);
+    return this.node("Transpose", [x], { perm }, shape, x.dtype);
   }
 
   /** Join tensors along `axis`; all other sizes must agree. */
