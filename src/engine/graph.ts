@@ -463,7 +463,9 @@ export class Graph {
   relu(x: Tensor): Tensor {
     return this.unary("Relu", x);
   }
+  /** max(x, alpha x) for a slope 0 <= alpha < 1. */
   leakyRelu(x: Tensor, alpha = 0.2): Tensor {
+    if (!(alpha >= 0 && alpha < 1)) this.fail("LeakyRelu", `alpha must be in [0, 1), got ${alpha}`);
     return this.unary("LeakyRelu", x, { alpha });
   }
   sigmoid(x: Tensor): Tensor {
