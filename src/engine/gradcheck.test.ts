@@ -214,7 +214,8 @@ test("matmul, batched matmul and gemm with every transpose flag", async () => {
 test("conv2d on random shapes with strides, padding and dilation (float32)", async () => {
   const rng = new Rng(7);
   const configs = [
-    // the VAE encoder's layers (3x3, stride 2, padding 1), then random ones.
+    // strided (the kernel gradient's patch path): the VAE encoder's layers (3x3, stride 2, padding 1),
+    // then stride and dilation together.
     { n: 2, c: 1, m: 3, h: 8, w: 8, k: 3, s: 2, p: [1, 1, 1, 1], d: 1 },
     { n: 1, c: 2, m: 2, h: 7, w: 6, k: 3, s: 2, p: [1, 1, 1, 1], d: 1 },
     { n: 1, c: 2, m: 2, h: 7, w: 9, k: 2, s: 3, p: [0, 2, 1, 0], d: 2 },
@@ -302,6 +303,8 @@ test("convTranspose2d on random shapes with strides, padding and output padding 
     // the VAE decoder's layers (3x3, stride 2, padding 1, output padding 1), then random ones.
     { n: 2, c: 3, m: 2, h: 4, w: 4, k: 3, s: 2, p: 1, op: 1, d: 1 },
     { n: 1, c: 2, m: 1, h: 3, w: 5, k: 4, s: 3, p: 2, op: 2, d: 1 },
+    // stride and dilation together (the kernel gradient's one-hot patches read with both).
+    { n: 2, c: 2, m: 2, h: 4, w: 3, k: 3, s: 2, p: 1, op: 1, d: 2 },
     // stride 1, where the kernel gradient takes its contiguous-run path.
     { n: 2, c: 2, m: 3, h: 4, w: 5, k: 3, s: 1, p: 1, op: 0, d: 1 },
     { n: 1, c: 3, m: 2, h: 5, w: 4, k: 2, s: 1, p: 0, op: 0, d: 2 },
