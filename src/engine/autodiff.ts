@@ -295,15 +295,14 @@ export function convKernelGrad(g: Graph, input: Tensor, gOut: Tensor, geometry: 
 }
 
 /**
- * The kernel gradient as one GEMM over patches: every input channel of every image is convolved, as an
- * image of its own ([N*Ci, 1, Hi, Wi]), with the kH*kW one-hot kernels under the forward's strides, pads
- * and dilations, which gathers what tap (a, b) reads at each output position ([N, Ci*kH*kW, Ho*Wo], an
- * im2col); then dW = gOut [Co, N*Ho*Wo] times the patches [Ci*kH*kW, N*Ho*Wo] transposed.
+ * The patches a convolution's kernel taps read, as the im2col matrix [Ci*kH*kW, N*Ho*Wo] (row ci*kH*kW
+ * + a*kW + b holds what tap (a, b) reads from channel ci at every output position of every image): each
+ * input channel of each image is convolved, as an image of its own ([N*Ci, 1, Hi, Wi]), with the kH*kW
+ * one-hot kernels under the convolution's strides, pads and dilations.
  */
-function convKernelGradByPatches(g: Graph, input: Tensor, gOut: Tensor, geometry: ConvGeometry): Tensor {
+function convPatches(g: Graph, input: Tensor, geometry: ConvGeometry): Tensor {
   const { kernel, strides, pads, dilations } = geometry;
   const [n, ci, hi, wi] = input.shape as [number, number, number, number];
-  const [, co, ho, wo] = gOut.shape as [number, number, number, number];
   const [kh, kw] = kernel;
   const taps = kh * kw;
   const oneHot = new Array<number>(taps * taps).fill(0);
@@ -317,14 +316,36 @@ function convKernelGradByPatches(g: Graph, input: Tensor, gOut: Tensor, geometry
       pads: [pads[0]!, pads[1]!, pads[2]!, pads[3]!],
       dilations: [dilations[0]!, dilations[1]!],
     },
-  ); // [N*Ci, kH*kW, Ho, Wo]: the forward's output size (for a transposed convolution's kernel gradient,
-  // where `input` is the output gradient, the same arithmetic gives back the transposed input's size).
-  const columns = g.reshape(g.transpose(g.reshape(patches, [n, ci * taps, ho * wo]), [1, 0, 2]), [
+  ); // [N*Ci, kH*kW, Ho, Wo]
+  const positions = patches.shape[2]! * patches.shape[3]!;
+  return g.reshape(g.transpose(g.reshape(patches, [n, ci * taps, positions]), [1, 0, 2]), [
     ci * taps,
-    n * ho * wo,
+    n * positions,
   ]);
-  const rows = g.reshape(g.transpose(g.reshape(gOut, [n, co, ho * wo]), [1, 0, 2]), [co, n * ho * wo]);
-  return g.reshape(g.gemm(rows, columns, { transB: true }), [co, ci, kh, kw]);
+}
+
+/** [N, C, H, W] as the matrix [C, N*H*W] (channels as rows), the layout the patch products use. */
+function channelRows(g: Graph, t: Tensor): Tensor {
+  const [n, c, h, w] = t.shape as [number, number, number, number];
+  return g.reshape(g.transpose(g.reshape(t, [n, c, h * w]), [1, 0, 2]), [c, n * h * w]);
+}
+
+/**
+ * The kernel gradient as one GEMM over patches: dW = gOut [Co, N*Ho*Wo] times the patches of the input
+ * [Ci*kH*kW, N*Ho*Wo] transposed. `patches` may be given when they were gathered already. The patches
+ * cover the forward's output size (for a transposed convolution's kernel gradient, where `input` is the
+ * output gradient, the same arithmetic gives back the transposed convolution's input size).
+ */
+function convKernelGradByPatches(
+  g: Graph,
+  input: Tensor,
+  gOut: Tensor,
+  geometry: ConvGeometry,
+  patches = convPatches(g, input, geometry),
+): Tensor {
+  const [, ci] = input.shape as [number, number];
+  const co = gOut.shape[1]!;
+  return g.reshape(g.gemm(channelRows(g, gOut), patches, { transB: true }), [co, ci, ...geometry.kernel]);
 }
 
 /**
@@ -420,21 +441,35 @@ function convGrad(g: Graph, node: Node, gy: Tensor, needs: readonly boolean[]): 
 
 function convTransposeGrad(g: Graph, node: Node, gy: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
   const [x, w, bias] = node.inputs as [Tensor, Tensor, Tensor | undefined];
-  const strides = intsAttr(node, "strides");
-  const pads = intsAttr(node, "pads");
-  const dilations = intsAttr(node, "dilations");
-  // the adjoint of a transposed convolution is the convolution with the same kernel.
-  const gx = needs[0]
-    ? g.conv2d(gy, w, null, {
+  const geometry: ConvGeometry = {
+    kernel: [w.shape[2]!, w.shape[3]!],
+    strides: intsAttr(node, "strides"),
+    pads: intsAttr(node, "pads"),
+    dilations: intsAttr(node, "dilations"),
+  };
+  const { strides, pads, dilations } = geometry;
+  const strided = strides[0] !== 1 || strides[1] !== 1;
+  let gx: Tensor | null = null;
+  let gw: Tensor | null = null;
+  if (strided && needs[0] && needs[1]) {
+    // both gradients read the patches of gy: gather them once. The input gradient, the convolution of gy
+    // with w, is then w as [C, M*kH*kW] times the patches, and the kernel gradient x's rows times them.
+    const patches = convPatches(g, gy, geometry);
+    const [n, c, h, wd] = x.shape as [number, number, number, number];
+    const rows = g.gemm(g.reshape(w, [c, -1]), patches); // [C, N*H*W]
+    gx = g.transpose(g.reshape(rows, [c, n, h, wd]), [1, 0, 2, 3]);
+    gw = convKernelGradByPatches(g, gy, x, geometry, patches);
+  } else {
+    // the adjoint of a transposed convolution is the convolution with the same kernel.
+    if (needs[0])
+      gx = g.conv2d(gy, w, null, {
         strides: [strides[0]!, strides[1]!],
         pads: [pads[0]!, pads[1]!, pads[2]!, pads[3]!],
         dilations: [dilations[0]!, dilations[1]!],
-      })
-    : null;
-  // the kernel gradient is the conv kernel gradient with the roles of input and output exchanged.
-  const gw = needs[1]
-    ? convKernelGrad(g, gy, x, { kernel: [w.shape[2]!, w.shape[3]!], strides, pads, dilations })
-    : null;
+      });
+    // the kernel gradient is the conv kernel gradient with the roles of input and output exchanged.
+    if (needs[1]) gw = convKernelGrad(g, gy, x, geometry);
+  }
   const gb = bias && needs[2] ? g.sum(gy, [0, 2, 3]) : null;
   return [gx, gw, gb];
 }
