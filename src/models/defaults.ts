@@ -3,10 +3,10 @@
 // CLI (`genreview train --help`) and the docs all read these values; nothing else holds a default.
 //
 // The full defaults train each model on the built-in `shapes` data at 28x28 on a 2-core CPU: the VAE in
-// about 2 minutes (`npm run bench:train`), the GAN in about 10 (3,120 steps at the 343 samples/s of a
-// measured longer run) and the diffusion model in about 27 (a measured run); at these settings the
-// VAE's samples, about half of the diffusion model's and a part of the GAN's show recognisable shapes
-// (see "Known limitation" in the README). DEMO_PRESET trims them for the demo.
+// about 2 minutes, the GAN in 10-12 (3,120 steps at the 289-343 samples/s measured on two machines) and
+// the diffusion model in about 35 (100 epochs at the 21 s per epoch of `npm run bench:train`); at these
+// settings the VAE's samples and most of the diffusion model's show recognisable shapes, a part of the
+// GAN's (see "Known limitation" in the README). DEMO_PRESET trims them for the demo.
 
 /** Training-loop defaults shared by every model family. */
 export const RUN_DEFAULTS = {
@@ -85,13 +85,15 @@ export const MODEL_DEFAULTS = {
   },
   diffusion: {
     train: {
-      epochs: 40,
+      epochs: 100,
       batchSize: 64,
       /** 1e-3: small U-Nets tolerate a larger step than DDPM's 2e-4. */
       lr: 1e-3,
       /**
-       * All 10,000 training images for 40 epochs (6,240 steps): measured, the fixed-seed samples turned
-       * from blobs into circles, rings, stars, crescents and crosses between 1,560 and 6,240 steps.
+       * All 10,000 training images for 100 epochs (15,600 steps). Measured on one run with checkpoints:
+       * blobs at epoch 10; about half of the 64 fixed-seed samples recognisable shapes at epoch 40, about
+       * three quarters at 70 and about seven in eight at 100 (crosses, stars, rings, circles, crescents,
+       * triangles, squares, lines).
        */
       trainSize: 10000,
     },
