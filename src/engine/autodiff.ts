@@ -284,8 +284,8 @@ export interface ConvGeometry {
  * Both replaced the textbook form, the sum as one convolution with the output gradient as the kernel,
  * which onnxruntime runs as many GEMMs with kH*kW columns (onnxruntime timings, 2 threads: the conv
  * VAE's [64,32,14,14] -> [64,64,7,7] kernel gradient took 3.2-3.4 ms that way and 1.7-1.8 ms by patches,
- * and its whole training step 7-12% less time; the diffusion U-Net's stride-1 layers ran 2x slower that
- * way than by taps, and 1.2x slower by patches).
+ * and its whole training step 7-12% less time; for the diffusion U-Net's stride-1 layers the textbook
+ * form ran 2x slower than by taps, and its whole training step took 1.2x as long with them by patches).
  */
 export function convKernelGrad(g: Graph, input: Tensor, gOut: Tensor, geometry: ConvGeometry): Tensor {
   const { strides } = geometry;
