@@ -283,15 +283,22 @@ export interface ConvGeometry {
  *   kH*kW-fold copy of the input (for the diffusion U-Net's layers that copy would be 9x its input).
  * Both replaced the textbook form, the sum as one convolution with the output gradient as the kernel,
  * which onnxruntime runs as many GEMMs with kH*kW columns (onnxruntime timings, 2 threads: the conv
- * VAE's [64,32,14,14] -> [64,64,7,7] kernel gradient took 3.2-3.4 ms that way and 1.7-1.8 ms by patches,
- * and its whole training step 7-12% less time; for the diffusion U-Net's stride-1 layers the textbook
- * form ran 2x slower than by taps, and its whole training step took 1.2x as long with them by patches).
+ * VAE's [64,32,14,14] -> [64,64,7,7] kernel gradient, timed alone, took 3.2-3.4 ms that way and 1.7-1.8
+ * ms by patches; its whole training step, two trainers alternating in one process, 7-12% less time. For
+ * the diffusion U-Net's stride-1 layers the textbook form ran 2x slower than by taps, and its training
+ * step, timed the same way, took 1.2x as long with them by patches).
  */
 export function convKernelGrad(g: Graph, input: Tensor, gOut: Tensor, geometry: ConvGeometry): Tensor {
   const { strides } = geometry;
   return strides[0] === 1 && strides[1] === 1
     ? convKernelGradByTaps(g, input, gOut, geometry)
     : convKernelGradByPatches(g, input, gOut, geometry);
+}
+
+/** [N, C, H, W] as the matrix [C, N*H*W] (channels as rows), the layout the patch products use. */
+function channelRows(g: Graph, t: Tensor): Tensor {
+  const [n, c, h, w] = t.shape as [number, number, number, number];
+  return g.reshape(g.transpose(g.reshape(t, [n, c, h * w]), [1, 0, 2]), [c, n * h * w]);
 }
 
 /**
@@ -317,17 +324,7 @@ function convPatches(g: Graph, input: Tensor, geometry: ConvGeometry): Tensor {
       dilations: [dilations[0]!, dilations[1]!],
     },
   ); // [N*Ci, kH*kW, Ho, Wo]
-  const positions = patches.shape[2]! * patches.shape[3]!;
-  return g.reshape(g.transpose(g.reshape(patches, [n, ci * taps, positions]), [1, 0, 2]), [
-    ci * taps,
-    n * positions,
-  ]);
-}
-
-/** [N, C, H, W] as the matrix [C, N*H*W] (channels as rows), the layout the patch products use. */
-function channelRows(g: Graph, t: Tensor): Tensor {
-  const [n, c, h, w] = t.shape as [number, number, number, number];
-  return g.reshape(g.transpose(g.reshape(t, [n, c, h * w]), [1, 0, 2]), [c, n * h * w]);
+  return channelRows(g, g.reshape(patches, [n, ci * taps, patches.shape[2]!, patches.shape[3]!]));
 }
 
 /**
@@ -363,9 +360,7 @@ function convKernelGradByTaps(g: Graph, input: Tensor, gOut: Tensor, geometry: C
   const [d0, d1, top, left] = [dilations[0]!, dilations[1]!, pads[0]!, pads[1]!];
   if (kh === 1 && kw === 1 && pads.every((p) => p === 0)) {
     // a 1x1 kernel without padding reads every pixel once: one product, no padded copy or window.
-    const x = g.reshape(g.transpose(input, [1, 0, 2, 3]), [ci, n * hi * wi]);
-    const gOut2 = g.reshape(g.transpose(gOut, [1, 0, 2, 3]), [co, n * ho * wo]);
-    return g.reshape(g.gemm(gOut2, x, { transB: true }), [co, ci, 1, 1]);
+    return g.reshape(g.gemm(channelRows(g, gOut), channelRows(g, input), { transB: true }), [co, ci, 1, 1]);
   }
   // with stride 1, Hi + top <= Ho + (kH-1)d, so padding alone reaches the padded size.
   const hp = ho + (kh - 1) * d0 + 1;

@@ -77,9 +77,10 @@ test("held-out real images score about 1 on quality and diversity, with no flags
 });
 
 test("outputs collapsed to one class lose diversity but keep quality, and are flagged", async () => {
-  // 600 samples, so that every class has the 50 held-out images of the calibration (600 TEST images)
-  // that a per-class copy threshold needs: at 300, whether any class reached 50 depended on how evenly
-  // the classifier happened to predict. Fresh images of the one class come from a pool of their own.
+  // 600 samples, so that the classes have the 50 held-out images of the calibration (600 TEST images)
+  // that a per-class copy threshold needs (75 per class on average; with this classifier, 51 to 90): at
+  // 300, whether any class reached 50 depended on how evenly the classifier happened to predict. Fresh
+  // images of the one class come from a pool of their own.
   const circles = loadDataset("shapes:train=6000,test=1,seed=78").train;
   const e = await score("one class", () => oneClass(circles, 0, 2 * N, 2));
   assert.equal(e.n, 2 * N);
